@@ -1,0 +1,1 @@
+//! Configuration: the environment read once, resolved into typed, validated settings.

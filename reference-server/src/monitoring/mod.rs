@@ -1,0 +1,1 @@
+//! Monitoring: exact aggregates, a sampled event buffer and their exposition.
