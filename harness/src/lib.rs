@@ -1,0 +1,7 @@
+//! rc-harness: boots a blog server, checks its assets, metrics and configuration, and
+//! gates a release candidate with reports CI understands.
+//!
+//! The library never parses command lines; `main.rs` is a thin CLI over it.
+
+pub mod outcome;
+pub mod target;

@@ -1,0 +1,107 @@
+//! What a check found: the unit every report is made of.
+//!
+//! A failure always carries what was expected, what was seen, and where (a URL, a
+//! header, a metric or a config key), so a reader can act without re-running.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// The area a check belongs to; reports group by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckKind {
+    /// An asset's status, headers and body.
+    Asset,
+    /// A metric's value after traffic.
+    Metric,
+    /// The target booted (or refused to boot) as expected.
+    Startup,
+    /// A plain HTTP expectation (status, header, body) of a scenario step.
+    Http,
+    /// A configuration expectation (effective value, source, warning).
+    Config,
+}
+
+/// The verdict of one check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The expectation held.
+    Pass,
+    /// The target did not do what was expected.
+    Fail {
+        /// What the check wanted, e.g. `status 200`.
+        expected: String,
+        /// What it got, e.g. `status 500`.
+        seen: String,
+    },
+}
+
+impl Verdict {
+    /// Builds `Pass` when `ok`, else a failure with both sides spelled out.
+    pub fn expect(ok: bool, expected: impl Into<String>, seen: impl Into<String>) -> Self {
+        if ok {
+            Self::Pass
+        } else {
+            Self::Fail {
+                expected: expected.into(),
+                seen: seen.into(),
+            }
+        }
+    }
+
+    /// Whether the expectation held.
+    pub fn passed(&self) -> bool {
+        matches!(self, Self::Pass)
+    }
+}
+
+/// One finished check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckOutcome {
+    /// Short, stable name: one JUnit test case, e.g. `GET 200 /static/css/style.css`.
+    pub name: String,
+    /// The area.
+    pub kind: CheckKind,
+    /// Where: the URL, `URL header`, `metric{labels}` or config key checked.
+    pub location: String,
+    /// Pass or fail with expected/seen.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// How long the check took (reports redact it in snapshots).
+    #[serde(with = "duration_ms")]
+    pub duration: Duration,
+}
+
+impl CheckOutcome {
+    /// A check with its verdict, timed by the caller.
+    pub fn new(
+        kind: CheckKind,
+        name: impl Into<String>,
+        location: impl Into<String>,
+        verdict: Verdict,
+        duration: Duration,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            location: location.into(),
+            verdict,
+            duration,
+        }
+    }
+
+    /// Whether the check passed.
+    pub fn passed(&self) -> bool {
+        self.verdict.passed()
+    }
+}
+
+mod duration_ms {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64() * 1000.0)
+    }
+}

@@ -1,0 +1,130 @@
+//! Writing the report files of a finished run into a directory, and the errors that
+//! name the file that could not be written.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use super::run_report::RunReport;
+use super::{json, junit, markdown};
+
+/// A report format could not render the run.
+#[derive(Debug, Error)]
+pub enum RenderError {
+    /// quick-junit refused the document.
+    #[error("cannot serialize JUnit XML: {0}")]
+    Junit(quick_junit::SerializeError),
+    /// serde_json refused the document.
+    #[error("cannot serialize JSON: {0}")]
+    Json(serde_json::Error),
+}
+
+/// What went wrong with one report file.
+#[derive(Debug, Error)]
+pub enum ReportErrorKind {
+    /// The report directory could not be created.
+    #[error("cannot create its directory: {0}")]
+    CreateDir(io::Error),
+    /// The format could not render the run.
+    #[error("{0}")]
+    Render(RenderError),
+    /// The file could not be written.
+    #[error("cannot write it: {0}")]
+    Write(io::Error),
+}
+
+/// A report file could not be written; `path` names it.
+#[derive(Debug, Error)]
+#[error("report {}: {kind}", path.display())]
+pub struct ReportError {
+    /// The file (or, for `CreateDir`, the directory) that failed.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub kind: ReportErrorKind,
+}
+
+/// Where `write_all` put each report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFiles {
+    /// `junit.xml`
+    pub junit: PathBuf,
+    /// `report.json`
+    pub json: PathBuf,
+    /// `summary.md`
+    pub markdown: PathBuf,
+}
+
+/// Writes `junit.xml`, `report.json` and `summary.md` into `dir`, creating it (and its
+/// parents) if needed. Existing files are replaced.
+pub fn write_all(report: &RunReport, dir: &Path) -> Result<ReportFiles, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|e| ReportError {
+        path: dir.to_owned(),
+        kind: ReportErrorKind::CreateDir(e),
+    })?;
+    Ok(ReportFiles {
+        junit: write_one(dir, junit::FILE_NAME, junit::render(report))?,
+        json: write_one(dir, json::FILE_NAME, json::render(report))?,
+        markdown: write_one(dir, markdown::FILE_NAME, markdown::render(report))?,
+    })
+}
+
+fn write_one(
+    dir: &Path,
+    name: &str,
+    rendered: Result<String, RenderError>,
+) -> Result<PathBuf, ReportError> {
+    let path = dir.join(name);
+    let result = rendered
+        .map_err(ReportErrorKind::Render)
+        .and_then(|text| std::fs::write(&path, text).map_err(ReportErrorKind::Write));
+    match result {
+        Ok(()) => Ok(path),
+        Err(kind) => Err(ReportError { path, kind }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::run_report::tests::scenario_events;
+
+    #[test]
+    fn report_files_are_written_into_a_new_dir() -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let dir = tmp.path().join("target/rc-report");
+        let report = RunReport::from_events(&scenario_events("a", 1, 1));
+        let files = write_all(&report, &dir)?;
+        assert_eq!(files.junit, dir.join("junit.xml"));
+        assert_eq!(files.json, dir.join("report.json"));
+        assert_eq!(files.markdown, dir.join("summary.md"));
+        assert!(std::fs::read_to_string(&files.junit)?.contains("<testsuite name=\"a\""));
+        assert!(std::fs::read_to_string(&files.json)?.contains("\"schema_version\": 1"));
+        assert!(std::fs::read_to_string(&files.markdown)?.starts_with("## ❌"));
+        Ok(())
+    }
+
+    #[test]
+    fn report_error_names_the_failing_path() -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let blocker = tmp.path().join("not-a-dir");
+        std::fs::write(&blocker, "")?;
+        let report = RunReport::new();
+        let err = write_all(&report, &blocker.join("reports")).err();
+        let err = err.ok_or("writing under a file must fail")?;
+        assert_eq!(err.path, blocker.join("reports"));
+        assert!(matches!(err.kind, ReportErrorKind::CreateDir(_)));
+        assert!(err.to_string().starts_with(&format!(
+            "report {}: cannot create its directory: ",
+            blocker.join("reports").display()
+        )));
+
+        // A directory where the file should go: the file is named.
+        let dir = tmp.path().join("out");
+        std::fs::create_dir_all(dir.join("junit.xml"))?;
+        let err = write_all(&report, &dir).err().ok_or("must fail")?;
+        assert_eq!(err.path, dir.join("junit.xml"));
+        assert!(matches!(err.kind, ReportErrorKind::Write(_)));
+        Ok(())
+    }
+}

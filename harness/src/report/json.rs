@@ -1,0 +1,230 @@
+//! JSON report (`report.json`): a stable, versioned document of the whole run for
+//! tools (gate scripts, dashboards).
+//!
+//! The schema is its own set of types, independent of the in-memory ones, so internal
+//! changes do not break readers. Bump [`SCHEMA_VERSION`] on any incompatible change.
+//!
+//! ```text
+//! { schema_version, verdict: "pass"|"fail", exit_code, headline,
+//!   run: { target, planned: [name], duration_ms: number|null },
+//!   totals: { scenarios, scenarios_failed, scenarios_errored, checks, passed, failed },
+//!   scenarios: [ { name, verdict, duration_ms: number|null,
+//!                  totals: { checks, passed, failed },
+//!                  checks: [ { name, kind, location, verdict, expected?, seen?, duration_ms } ],
+//!                  errors: [ { kind, message } ],
+//!                  target_output: string|null } ] }
+//! ```
+//!
+//! Durations are milliseconds as numbers with a fraction.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::event::ScenarioErrorKind;
+use super::files::RenderError;
+use super::run_report::{RunReport, ScenarioReport};
+use crate::outcome::{CheckKind, CheckOutcome, Verdict};
+
+/// The file name `write_all` uses.
+pub const FILE_NAME: &str = "report.json";
+
+/// The version of the document's schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Renders the run as a pretty-printed JSON document, ending with a newline.
+pub fn render(report: &RunReport) -> Result<String, RenderError> {
+    let mut text = serde_json::to_string_pretty(&Document::new(report)).map_err(RenderError::Json)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// The run as a `serde_json::Value`, for callers that inspect or merge it.
+pub fn to_value(report: &RunReport) -> Result<serde_json::Value, RenderError> {
+    serde_json::to_value(Document::new(report)).map_err(RenderError::Json)
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    verdict: Pass,
+    exit_code: i32,
+    headline: String,
+    run: Run<'a>,
+    totals: Totals,
+    scenarios: Vec<Scenario<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Pass {
+    Pass,
+    Fail,
+}
+
+impl Pass {
+    fn from(passed: bool) -> Self {
+        if passed { Self::Pass } else { Self::Fail }
+    }
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    target: &'a str,
+    planned: &'a [String],
+    duration_ms: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Totals {
+    scenarios: usize,
+    scenarios_failed: usize,
+    scenarios_errored: usize,
+    checks: usize,
+    passed: usize,
+    failed: usize,
+}
+
+#[derive(Serialize)]
+struct Scenario<'a> {
+    name: &'a str,
+    verdict: Pass,
+    duration_ms: Option<f64>,
+    totals: ScenarioTotals,
+    checks: Vec<Check<'a>>,
+    errors: Vec<Error<'a>>,
+    target_output: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ScenarioTotals {
+    checks: usize,
+    passed: usize,
+    failed: usize,
+}
+
+#[derive(Serialize)]
+struct Check<'a> {
+    name: &'a str,
+    kind: CheckKind,
+    location: &'a str,
+    verdict: Pass,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seen: Option<&'a str>,
+    duration_ms: f64,
+}
+
+#[derive(Serialize)]
+struct Error<'a> {
+    kind: ScenarioErrorKind,
+    message: &'a str,
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+impl<'a> Document<'a> {
+    fn new(report: &'a RunReport) -> Self {
+        let t = report.totals();
+        Self {
+            schema_version: SCHEMA_VERSION,
+            verdict: Pass::from(report.passed()),
+            exit_code: report.exit_code(),
+            headline: report.headline(),
+            run: Run {
+                target: &report.run().target,
+                planned: &report.run().planned,
+                duration_ms: report.run().duration.map(millis),
+            },
+            totals: Totals {
+                scenarios: t.scenarios,
+                scenarios_failed: t.scenarios_failed,
+                scenarios_errored: t.scenarios_errored,
+                checks: t.checks,
+                passed: t.passed,
+                failed: t.failed,
+            },
+            scenarios: report.scenarios().iter().map(Scenario::new).collect(),
+        }
+    }
+}
+
+impl<'a> Scenario<'a> {
+    fn new(s: &'a ScenarioReport) -> Self {
+        Self {
+            name: &s.name,
+            verdict: Pass::from(!s.failed()),
+            duration_ms: s.duration.map(millis),
+            totals: ScenarioTotals {
+                checks: s.checks.len(),
+                passed: s.passed_checks(),
+                failed: s.failed_checks(),
+            },
+            checks: s.checks.iter().map(Check::new).collect(),
+            errors: s
+                .errors
+                .iter()
+                .map(|e| Error {
+                    kind: e.kind,
+                    message: &e.message,
+                })
+                .collect(),
+            target_output: s.target_output.as_deref(),
+        }
+    }
+}
+
+impl<'a> Check<'a> {
+    fn new(c: &'a CheckOutcome) -> Self {
+        let (expected, seen) = match &c.verdict {
+            Verdict::Pass => (None, None),
+            Verdict::Fail { expected, seen } => (Some(expected.as_str()), Some(seen.as_str())),
+        };
+        Self {
+            name: &c.name,
+            kind: c.kind,
+            location: &c.location,
+            verdict: Pass::from(c.passed()),
+            expected,
+            seen,
+            duration_ms: millis(c.duration),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::RunEvent;
+    use crate::report::run_report::tests::{error_event, scenario_events};
+
+    #[test]
+    fn report_json_has_schema_totals_and_failures() {
+        let mut events = scenario_events("a", 1, 1);
+        events.push(error_event("b", ScenarioErrorKind::TargetNotReady));
+        events.push(RunEvent::RunFinished {
+            duration: Duration::from_millis(1500),
+        });
+        let report = RunReport::from_events(&events);
+        let text = render(&report).unwrap_or_default();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(doc["schema_version"], 1);
+        assert_eq!(doc["verdict"], "fail");
+        assert_eq!(doc["exit_code"], 1);
+        assert_eq!(doc["run"]["duration_ms"], 1500.0);
+        assert_eq!(doc["totals"]["failed"], 1);
+        assert_eq!(doc["totals"]["scenarios_failed"], 2);
+        let checks = &doc["scenarios"][0]["checks"];
+        assert_eq!(checks[0]["verdict"], "pass");
+        assert!(checks[0].get("expected").is_none());
+        assert_eq!(checks[1]["expected"], "status 200");
+        assert_eq!(checks[1]["seen"], "status 500");
+        assert_eq!(checks[1]["kind"], "asset");
+        assert_eq!(doc["scenarios"][1]["errors"][0]["kind"], "target-not-ready");
+        assert_eq!(doc["scenarios"][1]["duration_ms"], serde_json::Value::Null);
+        assert_eq!(to_value(&report).ok(), Some(doc));
+    }
+}

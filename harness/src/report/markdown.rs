@@ -1,0 +1,219 @@
+//! Markdown summary (`summary.md`) for a CI job summary or a PR comment: a headline
+//! verdict, a table of scenarios, then every failure with where, expected and seen,
+//! and the target's output tail folded in a `<details>` block.
+//!
+//! Everything taken from the run is escaped: table cells and prose escape Markdown
+//! specials (`|` included), values go in code spans or fenced blocks long enough to
+//! hold any backticks inside them.
+
+use std::fmt::Write as _;
+
+use super::files::RenderError;
+use super::run_report::RunReport;
+use super::text::{count, human_duration, kind_name};
+use crate::outcome::Verdict;
+
+/// The file name `write_all` uses.
+pub const FILE_NAME: &str = "summary.md";
+
+/// At most this many failures are spelled out; the rest are counted (GitHub limits
+/// comments and job summaries in size; the JUnit and JSON reports keep them all).
+pub const MAX_LISTED_FAILURES: usize = 50;
+
+const PASS_ICON: &str = "✅";
+const FAIL_ICON: &str = "❌";
+
+/// Renders the run as Markdown. Never fails; the `Result` keeps the interface of the
+/// other formats.
+pub fn render(report: &RunReport) -> Result<String, RenderError> {
+    Ok(summary(report))
+}
+
+fn summary(report: &RunReport) -> String {
+    let mut md = String::new();
+    let icon = if report.passed() { PASS_ICON } else { FAIL_ICON };
+    let _ = writeln!(md, "## {icon} {}\n", escape_text(&report.headline()));
+
+    let mut facts = Vec::new();
+    if !report.run().target.is_empty() {
+        facts.push(format!("target {}", code_span(&report.run().target)));
+    }
+    if let Some(duration) = report.run().duration {
+        facts.push(format!("run time {}", human_duration(duration)));
+    }
+    facts.push(format!("exit code {}", report.exit_code()));
+    let _ = writeln!(md, "{}\n", facts.join(" · "));
+
+    if !report.scenarios().is_empty() {
+        md.push_str("| | scenario | checks | passed | failed | duration |\n");
+        md.push_str("|---|---|---:|---:|---:|---:|\n");
+        for s in report.scenarios() {
+            let icon = if s.failed() { FAIL_ICON } else { PASS_ICON };
+            let mut name = escape_text(&s.name);
+            for error in &s.errors {
+                let _ = write!(name, " ({})", error.kind.describe());
+            }
+            let _ = writeln!(
+                md,
+                "| {icon} | {name} | {} | {} | {} | {} |",
+                s.checks.len(),
+                s.passed_checks(),
+                s.failed_checks(),
+                s.duration.map_or_else(|| "–".to_owned(), human_duration),
+            );
+        }
+        md.push('\n');
+    }
+
+    if report.passed() {
+        return md;
+    }
+    md.push_str("### Failures\n");
+    let mut listed = 0;
+    let mut unlisted = 0;
+    for s in report.scenarios().iter().filter(|s| s.failed()) {
+        let _ = writeln!(md, "\n#### {}", escape_text(&s.name));
+        for error in &s.errors {
+            let _ = writeln!(
+                md,
+                "\n**{}** ({})\n\n{}",
+                error.kind.describe(),
+                code_span(error.kind.as_str()),
+                code_block(&error.message)
+            );
+        }
+        for check in s.failures() {
+            if listed == MAX_LISTED_FAILURES {
+                unlisted += 1;
+                continue;
+            }
+            listed += 1;
+            if let Verdict::Fail { expected, seen } = &check.verdict {
+                let _ = writeln!(
+                    md,
+                    "\n**{}** ({})\n\n- where: {}\n- expected: {}\n- seen: {}",
+                    escape_text(&check.name),
+                    kind_name(check.kind),
+                    code_span(&check.location),
+                    code_span(expected),
+                    code_span(seen),
+                );
+            }
+        }
+        if let Some(output) = &s.target_output {
+            let _ = writeln!(
+                md,
+                "\n<details>\n<summary>target output (last lines)</summary>\n\n{}\n</details>",
+                code_block(output)
+            );
+        }
+    }
+    if unlisted > 0 {
+        let _ = writeln!(
+            md,
+            "\n…and {} more: see `junit.xml` or `report.json`.",
+            count(unlisted, "failure", "failures")
+        );
+    }
+    md
+}
+
+/// Escapes text for Markdown prose and table cells: specials get a backslash, line
+/// breaks become spaces (a cell cannot hold one).
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '&' => out.push_str("&amp;"),
+            '\r' => {}
+            '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The longest run of backticks in `text`.
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// An inline code span that holds `text` verbatim, whatever backticks it contains.
+pub fn code_span(text: &str) -> String {
+    if text.is_empty() {
+        return "*(empty)*".to_owned();
+    }
+    let text = text.replace(['\r', '\n'], " ");
+    let fence = "`".repeat(longest_backtick_run(&text) + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// A fenced `text` block that holds `text` verbatim, ending with a newline.
+pub fn code_block(text: &str) -> String {
+    let fence = "`".repeat(longest_backtick_run(text).max(2) + 1);
+    let body = text.trim_end_matches('\n');
+    format!("{fence}text\n{body}\n{fence}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::outcome::{CheckKind, CheckOutcome};
+    use crate::report::run_report::tests::scenario_events;
+    use crate::report::{Reporter, RunEvent};
+
+    #[test]
+    fn report_markdown_escapes_pipes_in_table_cells() {
+        let report = RunReport::from_events(&scenario_events("a|b", 1, 0));
+        let md = summary(&report);
+        assert!(md.contains("| ✅ | a\\|b | 1 | 1 | 0 | 10ms |"), "{md}");
+        assert_eq!(escape_text("x|y\nz <b>"), "x\\|y z \\<b\\>");
+    }
+
+    #[test]
+    fn report_markdown_code_spans_survive_backticks() {
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`x`"), "`` `x` ``");
+        assert_eq!(code_span(""), "*(empty)*");
+        assert_eq!(code_block("a\n```\nb\n"), "````text\na\n```\nb\n````\n");
+    }
+
+    #[test]
+    fn report_markdown_passing_run_has_no_failures_section() {
+        let report = RunReport::from_events(&scenario_events("a", 2, 0));
+        let md = summary(&report);
+        assert!(md.starts_with("## ✅ release candidate passes: 2 checks in 1 scenario\n"), "{md}");
+        assert!(!md.contains("Failures"), "{md}");
+    }
+
+    #[test]
+    fn report_markdown_caps_listed_failures() {
+        let mut report = RunReport::new();
+        for i in 0..MAX_LISTED_FAILURES + 3 {
+            report.on_event(&RunEvent::Check {
+                scenario: "s".into(),
+                outcome: CheckOutcome::new(
+                    CheckKind::Asset,
+                    format!("c{i}"),
+                    "u",
+                    Verdict::expect(false, "a", "b"),
+                    Duration::ZERO,
+                ),
+            });
+        }
+        let md = summary(&report);
+        assert_eq!(md.matches("- expected: `a`").count(), MAX_LISTED_FAILURES);
+        assert!(md.contains("…and 3 more failures"), "{md}");
+    }
+}

@@ -1,0 +1,365 @@
+//! The terminal reporter, for humans watching a run.
+//!
+//! On a TTY it shows an indicatif progress bar over the scenarios (with running check
+//! counts) and prints failures above it as they come. Elsewhere (CI logs, pipes) it
+//! prints one plain line per event so logs stay readable and greppable:
+//!
+//! ```text
+//! PASS scenario/check
+//! FAIL scenario/check: expected X, seen Y at LOCATION
+//! ERROR scenario/target-not-ready: message
+//! ```
+//!
+//! Both end with the same summary. Text goes to the writer the caller gives (tests
+//! capture it); the bar draws on stderr. Write errors do not stop the run: the first is
+//! kept for [`TerminalReporter::take_error`].
+
+use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::event::{Reporter, RunEvent, ScenarioErrorKind};
+use super::run_report::RunReport;
+use super::text::{failure_message, human_duration};
+use crate::exit_codes;
+use crate::outcome::CheckOutcome;
+
+/// How the terminal reporter shows progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminalMode {
+    /// One line per check and scenario; for CI logs and pipes.
+    Plain,
+    /// A progress bar on stderr, failures printed above it.
+    Progress,
+}
+
+impl TerminalMode {
+    /// `Progress` when stderr is a terminal, else `Plain`.
+    pub fn detect() -> Self {
+        if io::stderr().is_terminal() {
+            Self::Progress
+        } else {
+            Self::Plain
+        }
+    }
+}
+
+/// A [`Reporter`] that prints the run for humans; see the module docs.
+pub struct TerminalReporter {
+    out: Box<dyn Write + Send>,
+    bar: Option<ProgressBar>,
+    report: RunReport,
+    error: Option<io::Error>,
+}
+
+impl std::fmt::Debug for TerminalReporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TerminalReporter")
+            .field("progress", &self.bar.is_some())
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TerminalReporter {
+    /// A reporter writing to `out`; in `Progress` mode the bar draws on stderr.
+    pub fn new(out: Box<dyn Write + Send>, mode: TerminalMode) -> Self {
+        match mode {
+            TerminalMode::Plain => Self::plain(out),
+            TerminalMode::Progress => Self::with_progress(out, ProgressDrawTarget::stderr()),
+        }
+    }
+
+    /// A plain, line-per-event reporter.
+    pub fn plain(out: Box<dyn Write + Send>) -> Self {
+        Self {
+            out,
+            bar: None,
+            report: RunReport::new(),
+            error: None,
+        }
+    }
+
+    /// A progress reporter whose bar draws on `target` (tests pass a hidden one).
+    pub fn with_progress(out: Box<dyn Write + Send>, target: ProgressDrawTarget) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(0), target).with_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] [{bar:25}] {pos}/{len} scenarios · {wide_msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Self {
+            bar: Some(bar),
+            ..Self::plain(out)
+        }
+    }
+
+    /// What the reporter has seen so far.
+    pub fn report(&self) -> &RunReport {
+        &self.report
+    }
+
+    /// The first error writing to the output, if any (taken, so it is reported once).
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+
+    /// Writes `text` (one or more lines), above the bar when there is one.
+    fn print(&mut self, text: &str) {
+        let out = &mut self.out;
+        let result = match &self.bar {
+            Some(bar) => bar.suspend(|| writeln!(out, "{text}").and_then(|()| out.flush())),
+            None => writeln!(out, "{text}").and_then(|()| out.flush()),
+        };
+        if let Err(e) = result
+            && self.error.is_none()
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn plain_mode(&self) -> bool {
+        self.bar.is_none()
+    }
+
+    fn update_bar(&self, scenario: &str) {
+        if let Some(bar) = &self.bar {
+            let t = self.report.totals();
+            bar.set_message(format!(
+                "{scenario} · {} passed, {} failed",
+                t.passed, t.failed
+            ));
+        }
+    }
+
+    fn print_target_output(&mut self, scenario: &str) {
+        let Some(output) = self
+            .report
+            .scenario(scenario)
+            .filter(|s| s.failed())
+            .and_then(|s| s.target_output.clone())
+        else {
+            return;
+        };
+        self.print_output_block(scenario, &output);
+    }
+
+    fn print_output_block(&mut self, scenario: &str, output: &str) {
+        let mut text = format!("  target output of {scenario} (last lines):");
+        for line in output.lines() {
+            text.push_str("\n    | ");
+            text.push_str(line);
+        }
+        self.print(&text);
+    }
+
+    fn summary(&self, duration: Duration) -> String {
+        let report = &self.report;
+        let mut text = format!(
+            "SUMMARY [{}] {}",
+            human_duration(duration),
+            report.headline()
+        );
+        for (scenario, check) in report.failures() {
+            text.push_str("\n  ");
+            text.push_str(&fail_line(&scenario.name, check));
+        }
+        for (scenario, error) in report.errors() {
+            text.push_str("\n  ");
+            text.push_str(&error_line(&scenario.name, error.kind, &error.message));
+        }
+        let code = report.exit_code();
+        text.push_str(&format!("\nEXIT {code}: {}", exit_codes::describe(code)));
+        text
+    }
+}
+
+/// `FAIL scenario/check: expected X, seen Y at LOCATION`, continuation lines indented.
+fn fail_line(scenario: &str, check: &CheckOutcome) -> String {
+    let message = failure_message(check).unwrap_or_default();
+    indent_continuation(&format!("FAIL {scenario}/{}: {message}", check.name))
+}
+
+/// `ERROR scenario/kind: message`, continuation lines indented.
+fn error_line(scenario: &str, kind: ScenarioErrorKind, message: &str) -> String {
+    indent_continuation(&format!("ERROR {scenario}/{kind}: {message}"))
+}
+
+fn indent_continuation(text: &str) -> String {
+    text.trim_end_matches('\n').replace('\n', "\n    ")
+}
+
+impl Reporter for TerminalReporter {
+    fn on_event(&mut self, event: &RunEvent) {
+        self.report.on_event(event);
+        match event {
+            RunEvent::RunStarted { target, scenarios } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_length(scenarios.len() as u64);
+                    bar.set_message(format!("starting {target}"));
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                } else {
+                    self.print(&format!("RUN {target}: {} scenarios", scenarios.len()));
+                }
+            }
+            RunEvent::ScenarioStarted { scenario } => {
+                if self.plain_mode() {
+                    self.print(&format!("START {scenario}"));
+                }
+                self.update_bar(scenario);
+            }
+            RunEvent::Check { scenario, outcome } => {
+                if !outcome.passed() {
+                    self.print(&fail_line(scenario, outcome));
+                } else if self.plain_mode() {
+                    self.print(&format!("PASS {scenario}/{}", outcome.name));
+                }
+                self.update_bar(scenario);
+            }
+            RunEvent::ScenarioError {
+                scenario,
+                kind,
+                message,
+            } => {
+                self.print(&error_line(scenario, *kind, message));
+                self.update_bar(scenario);
+            }
+            RunEvent::TargetOutput { scenario, output } => {
+                // Normally it comes before `ScenarioFinished` and is printed there with
+                // the rest; late output of a finished, failed scenario is printed now.
+                let late = self
+                    .report
+                    .scenario(scenario)
+                    .is_some_and(|s| s.duration.is_some() && s.failed());
+                if late {
+                    self.print_output_block(scenario, output);
+                }
+            }
+            RunEvent::ScenarioFinished { scenario, duration } => {
+                self.print_target_output(scenario);
+                if let Some(bar) = &self.bar {
+                    bar.inc(1);
+                } else if let Some(s) = self.report.scenario(scenario) {
+                    let line = format!(
+                        "DONE {scenario}: {} passed, {} failed{} [{}]",
+                        s.passed_checks(),
+                        s.failed_checks(),
+                        if s.errors.is_empty() { "" } else { ", errored" },
+                        human_duration(*duration)
+                    );
+                    self.print(&line);
+                }
+            }
+            RunEvent::RunFinished { duration } => {
+                if let Some(bar) = &self.bar {
+                    bar.finish_and_clear();
+                }
+                let summary = self.summary(*duration);
+                self.print(&summary);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::report::run_report::tests::{error_event, scenario_events};
+
+    /// A writer tests can read back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().map_err(|_| io::Error::other("poisoned"))?.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn text(&self) -> String {
+            self.0
+                .lock()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        }
+    }
+
+    fn run(reporter: &mut TerminalReporter) {
+        let mut events = vec![RunEvent::RunStarted {
+            target: "srv".into(),
+            scenarios: vec!["a".into(), "b".into()],
+        }];
+        events.extend(scenario_events("a", 1, 1));
+        events.push(RunEvent::TargetOutput {
+            scenario: "a".into(),
+            output: "log 1\nlog 2\n".into(),
+        });
+        events.push(error_event("b", ScenarioErrorKind::TargetNotReady));
+        events.push(RunEvent::RunFinished {
+            duration: Duration::from_millis(1500),
+        });
+        for event in &events {
+            reporter.on_event(event);
+        }
+    }
+
+    #[test]
+    fn report_plain_terminal_prints_every_check() {
+        let out = Captured::default();
+        let mut reporter = TerminalReporter::plain(Box::new(out.clone()));
+        run(&mut reporter);
+        let text = out.text();
+        assert!(text.contains("\nPASS a/check 0\n"), "{text}");
+        assert!(
+            text.contains("\nFAIL a/check 1: expected status 200, seen status 500 at http://127.0.0.1:1/1\n"),
+            "{text}"
+        );
+        assert!(text.contains("\nERROR b/target-not-ready: b broke\n"), "{text}");
+        assert!(text.contains("    | log 2\n"), "{text}");
+        assert!(text.contains("\nEXIT 1: a check failed\n"), "{text}");
+        assert!(reporter.take_error().is_none());
+    }
+
+    #[test]
+    fn report_progress_terminal_prints_only_failures_and_summary() {
+        let out = Captured::default();
+        let mut reporter =
+            TerminalReporter::with_progress(Box::new(out.clone()), ProgressDrawTarget::hidden());
+        run(&mut reporter);
+        let text = out.text();
+        assert!(!text.contains("PASS"), "{text}");
+        assert!(text.starts_with("FAIL a/check 1: "), "{text}");
+        assert!(text.contains("SUMMARY [1.50s] release candidate fails: "), "{text}");
+        assert_eq!(reporter.report().totals().failed, 1);
+    }
+
+    #[test]
+    fn report_terminal_keeps_the_first_write_error() {
+        struct Broken;
+        impl Write for Broken {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut reporter = TerminalReporter::plain(Box::new(Broken));
+        run(&mut reporter);
+        assert_eq!(
+            reporter.take_error().map(|e| e.kind()),
+            Some(io::ErrorKind::BrokenPipe)
+        );
+        assert!(reporter.take_error().is_none());
+        assert!(!reporter.report().passed(), "the run is still recorded");
+    }
+}

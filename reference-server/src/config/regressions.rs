@@ -1,0 +1,227 @@
+//! Regression switches: historical bugs the server can re-introduce on purpose, so the
+//! harness can prove each scenario fails when it should.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use super::error::ConfigErrorKind;
+
+/// One historical bug that `REFSERVER_REGRESSIONS` can bring back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Regression {
+    /// The HTTP middleware buffers the body to measure it; streamed responses become 500.
+    BufferedBodySize,
+    /// Metrics read only `METRICS_SAMPLING_RATES`, else silently 0.1.
+    PluralSamplingKey,
+    /// Default 10% sampling, no minimum guarantee, aggregates from sampled events.
+    LegacySampling,
+    /// The pool hands out unmonitored connections; database metrics stay 0.
+    UnwiredDbMetrics,
+    /// Static files are served as `application/octet-stream`.
+    WrongContentType,
+}
+
+impl Regression {
+    /// Every switch, in the order of the design document.
+    pub const ALL: [Regression; 5] = [
+        Regression::BufferedBodySize,
+        Regression::PluralSamplingKey,
+        Regression::LegacySampling,
+        Regression::UnwiredDbMetrics,
+        Regression::WrongContentType,
+    ];
+
+    /// The name used in `REFSERVER_REGRESSIONS` and in reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Regression::BufferedBodySize => "buffered-body-size",
+            Regression::PluralSamplingKey => "plural-sampling-key",
+            Regression::LegacySampling => "legacy-sampling",
+            Regression::UnwiredDbMetrics => "unwired-db-metrics",
+            Regression::WrongContentType => "wrong-content-type",
+        }
+    }
+
+    /// The bug it brings back, for the loud startup warning.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Regression::BufferedBodySize => {
+                "the HTTP middleware buffers response bodies to measure them; streamed \
+                 (static) responses fail with 500"
+            }
+            Regression::PluralSamplingKey => {
+                "metrics read only METRICS_SAMPLING_RATES, else silently sample 10%"
+            }
+            Regression::LegacySampling => {
+                "default 10% sampling, no minimum sample guarantee, aggregates computed \
+                 from sampled events"
+            }
+            Regression::UnwiredDbMetrics => {
+                "the pool hands out unmonitored connections; database metrics stay 0"
+            }
+            Regression::WrongContentType => "static files are served as application/octet-stream",
+        }
+    }
+
+    /// The switch called exactly `name`.
+    pub fn from_name(name: &str) -> Option<Regression> {
+        Regression::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
+impl fmt::Display for Regression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The set of switches that are on; empty (the default) means no bug is re-introduced.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Regressions(BTreeSet<Regression>);
+
+impl Regressions {
+    /// No switch on.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Whether `regression` is on; the code paths that re-introduce a bug ask this.
+    pub fn contains(&self, regression: Regression) -> bool {
+        self.0.contains(&regression)
+    }
+
+    /// Whether no switch is on.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many switches are on.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The switches that are on, in [`Regression::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = Regression> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// Parse `name,name` (whitespace around names allowed, repeats harmless). Every
+    /// unknown name is reported at once.
+    pub fn parse(value: &str) -> Result<Self, ConfigErrorKind> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(ConfigErrorKind::Empty);
+        }
+        let mut set = BTreeSet::new();
+        let mut unknown = Vec::new();
+        for item in value.split(',').map(str::trim) {
+            if item.is_empty() {
+                return Err(ConfigErrorKind::Malformed {
+                    detail: "empty item in the list (stray comma?)".into(),
+                });
+            }
+            match Regression::from_name(item) {
+                Some(r) => {
+                    set.insert(r);
+                }
+                None => unknown.push(item.to_owned()),
+            }
+        }
+        if unknown.is_empty() {
+            Ok(Self(set))
+        } else {
+            Err(ConfigErrorKind::UnknownRegression { names: unknown })
+        }
+    }
+}
+
+impl FromIterator<Regression> for Regressions {
+    fn from_iter<I: IntoIterator<Item = Regression>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a Regressions {
+    type Item = Regression;
+    type IntoIter = std::iter::Copied<std::collections::btree_set::Iter<'a, Regression>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        let names: Vec<_> = Regression::ALL.iter().map(|r| r.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "buffered-body-size",
+                "plural-sampling-key",
+                "legacy-sampling",
+                "unwired-db-metrics",
+                "wrong-content-type"
+            ]
+        );
+        for r in Regression::ALL {
+            assert_eq!(Regression::from_name(r.name()), Some(r));
+            assert!(!r.description().is_empty());
+        }
+    }
+
+    #[test]
+    fn default_is_empty() {
+        let none = Regressions::none();
+        assert!(none.is_empty());
+        assert_eq!(none.len(), 0);
+        assert!(Regression::ALL.iter().all(|r| !none.contains(*r)));
+    }
+
+    #[test]
+    fn parses_a_list_with_whitespace_and_repeats() {
+        let set = Regressions::parse(" legacy-sampling , buffered-body-size,legacy-sampling ")
+            .expect("valid list");
+        assert_eq!(set.len(), 2);
+        assert!(set.contains(Regression::LegacySampling));
+        assert!(set.contains(Regression::BufferedBodySize));
+        assert!(!set.contains(Regression::WrongContentType));
+        let order: Vec<_> = set.iter().collect();
+        assert_eq!(
+            order,
+            [Regression::BufferedBodySize, Regression::LegacySampling]
+        );
+    }
+
+    #[test]
+    fn parses_every_switch() {
+        let all = Regression::ALL.map(Regression::name).join(",");
+        let set = Regressions::parse(&all).expect("all names are valid");
+        assert_eq!(set, Regression::ALL.into_iter().collect());
+    }
+
+    #[test]
+    fn unknown_names_are_all_reported() {
+        assert_eq!(
+            Regressions::parse("legacy-sampling,bogus,Wrong-Content-Type"),
+            Err(ConfigErrorKind::UnknownRegression {
+                names: vec!["bogus".into(), "Wrong-Content-Type".into()]
+            })
+        );
+    }
+
+    #[test]
+    fn empty_values_and_items_are_rejected() {
+        assert_eq!(Regressions::parse(" "), Err(ConfigErrorKind::Empty));
+        assert!(matches!(
+            Regressions::parse("legacy-sampling,,wrong-content-type"),
+            Err(ConfigErrorKind::Malformed { .. })
+        ));
+        assert!(matches!(
+            Regressions::parse("legacy-sampling,"),
+            Err(ConfigErrorKind::Malformed { .. })
+        ));
+    }
+}

@@ -1,0 +1,110 @@
+//! Test support: a fresh app in a fresh temp dir, and request helpers.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use reference_server::App;
+use reference_server::config::{self, EnvMap};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// The admin token every test app uses.
+pub const ADMIN: &str = "test-admin-token-0123456789";
+
+/// A response, fully read.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+/// An app over its own data directory, removed when dropped.
+pub struct TestApp {
+    pub app: App,
+    pub dir: TempDir,
+}
+
+impl TestApp {
+    /// Builds an app from `extra` on top of a temp `DATA_PATH` and the test admin token.
+    pub fn new(extra: &[(&str, &str)]) -> Self {
+        // Server-side errors show up in the failing test's output.
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = config::resolve(&env(&dir, extra)).expect("valid test config");
+        let app = App::build(config).expect("app builds");
+        Self { app, dir }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .app
+            .router()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("body reads").to_bytes();
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    pub async fn admin_get(&self, uri: &str) -> Reply {
+        let request = Request::get(uri)
+            .header("authorization", format!("Bearer {ADMIN}"))
+            .body(Body::empty())
+            .expect("request");
+        self.send(request).await
+    }
+}
+
+/// The environment a test app starts from.
+pub fn env(dir: &TempDir, extra: &[(&str, &str)]) -> EnvMap {
+    let mut env = EnvMap::new();
+    env.insert("DATA_PATH".into(), dir.path().display().to_string());
+    env.insert("ADMIN_TOKEN".into(), ADMIN.into());
+    for (key, value) in extra {
+        env.insert((*key).into(), (*value).into());
+    }
+    env
+}
+
+/// Masks dates so snapshots survive the calendar.
+pub fn date_filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
+            "[rfc3339]",
+        ),
+        (
+            r"[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
+            "[rfc2822]",
+        ),
+        (
+            r"\d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2} UTC",
+            "[human date]",
+        ),
+    ]
+}

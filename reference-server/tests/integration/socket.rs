@@ -1,0 +1,67 @@
+//! Over a real socket on port 0: the way the binary serves.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::harness::{ADMIN, TestApp};
+
+/// An app served on 127.0.0.1:0 until dropped.
+pub struct Served {
+    pub addr: SocketAddr,
+    pub test: TestApp,
+    task: JoinHandle<()>,
+}
+
+impl Served {
+    pub async fn start(test: TestApp) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let addr = listener.local_addr().expect("addr");
+        let router = test.app.router();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router).await.expect("serve");
+        });
+        Self { addr, test, task }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test]
+async fn serves_pages_and_assets_over_a_socket() {
+    let served = Served::start(TestApp::new(&[])).await;
+    let client = reqwest::Client::new();
+    let home = client.get(served.url("/")).send().await.expect("home");
+    assert_eq!(home.status(), 200);
+    let css = client
+        .get(served.url("/static/css/style.css"))
+        .send()
+        .await
+        .expect("css");
+    assert_eq!(css.status(), 200);
+    let length = css.content_length().expect("content-length");
+    assert_eq!(css.bytes().await.expect("body").len() as u64, length);
+    let large = client
+        .get(served.url("/static/img/large.png"))
+        .send()
+        .await
+        .expect("large");
+    assert_eq!(large.status(), 200);
+    assert!(large.bytes().await.expect("body").len() > 1024 * 1024);
+    let admin = client
+        .get(served.url("/admin"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("admin");
+    assert_eq!(admin.status(), 200);
+}

@@ -1,0 +1,171 @@
+//! Static files: types, lengths, validators, ranges, HEAD.
+
+use axum::body::Body;
+use axum::http::Request;
+
+use crate::harness::TestApp;
+
+fn static_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/site/static")
+}
+
+#[tokio::test]
+async fn every_theme_file_has_its_type_and_exact_length() {
+    let t = TestApp::new(&[]);
+    let cases = [
+        ("css/style.css", "text/css"),
+        ("css/print.css", "text/css"),
+        ("js/app.js", "text/javascript"),
+        ("img/logo.png", "image/png"),
+        ("img/logo.svg", "image/svg+xml"),
+        ("img/large.png", "image/png"),
+        ("favicon.ico", "image/x-icon"),
+        ("fonts/dejavu-sans-latin.woff2", "font/woff2"),
+        ("site.webmanifest", "application/manifest+json"),
+    ];
+    for (path, expected_type) in cases {
+        let on_disk = std::fs::read(static_root().join(path)).expect("fixture exists");
+        let reply = t.get(&format!("/static/{path}")).await;
+        assert_eq!(reply.status, 200, "{path}");
+        let content_type = reply.header("content-type").unwrap_or_default();
+        assert!(
+            content_type.starts_with(expected_type),
+            "{path}: expected {expected_type}, got {content_type}"
+        );
+        assert_eq!(
+            reply.header("content-length"),
+            Some(on_disk.len().to_string().as_str()),
+            "{path}"
+        );
+        assert_eq!(reply.body.len(), on_disk.len(), "{path}");
+        assert!(
+            reply.body[..] == on_disk[..],
+            "{path}: body differs from the file"
+        );
+        assert!(
+            reply.header("etag").is_some() && reply.header("last-modified").is_some(),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn large_file_streams_whole() {
+    let t = TestApp::new(&[]);
+    let size = std::fs::metadata(static_root().join("img/large.png"))
+        .expect("fixture")
+        .len();
+    assert!(size > 1024 * 1024, "the large fixture is over 1 MiB");
+    let reply = t.get("/static/img/large.png").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body.len() as u64, size);
+}
+
+#[tokio::test]
+async fn etag_and_last_modified_revalidate_to_304() {
+    let t = TestApp::new(&[]);
+    let first = t.get("/static/css/style.css").await;
+    let etag = first.header("etag").expect("etag").to_owned();
+    let modified = first
+        .header("last-modified")
+        .expect("last-modified")
+        .to_owned();
+
+    let by_etag = t
+        .send(
+            Request::get("/static/css/style.css")
+                .header("if-none-match", &etag)
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(by_etag.status, 304);
+    assert!(by_etag.body.is_empty());
+    assert_eq!(by_etag.header("etag"), Some(etag.as_str()));
+
+    let by_date = t
+        .send(
+            Request::get("/static/css/style.css")
+                .header("if-modified-since", &modified)
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(by_date.status, 304);
+
+    let stale = t
+        .send(
+            Request::get("/static/css/style.css")
+                .header("if-none-match", "\"other\"")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(stale.status, 200);
+}
+
+#[tokio::test]
+async fn ranges_give_206_and_unsatisfiable_ones_416() {
+    let t = TestApp::new(&[]);
+    let whole = t.get("/static/img/large.png").await;
+    let partial = t
+        .send(
+            Request::get("/static/img/large.png")
+                .header("range", "bytes=0-9")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(partial.status, 206);
+    assert_eq!(partial.body[..], whole.body[..10]);
+    assert_eq!(
+        partial.header("content-range"),
+        Some(format!("bytes 0-9/{}", whole.body.len()).as_str())
+    );
+    assert_eq!(
+        partial.header("etag"),
+        whole.header("etag"),
+        "same representation, same tag"
+    );
+
+    let beyond = t
+        .send(
+            Request::get("/static/img/large.png")
+                .header("range", "bytes=99999999-")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(beyond.status, 416);
+}
+
+#[tokio::test]
+async fn head_matches_get_without_a_body() {
+    let t = TestApp::new(&[]);
+    let get = t.get("/static/js/app.js").await;
+    let head = t
+        .send(
+            Request::head("/static/js/app.js")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    for name in ["content-type", "content-length", "etag", "last-modified"] {
+        assert_eq!(head.header(name), get.header(name), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn directories_and_missing_files_are_404() {
+    let t = TestApp::new(&[]);
+    for path in [
+        "/static/",
+        "/static/css",
+        "/static/css/",
+        "/static/nope.css",
+    ] {
+        assert_eq!(t.get(path).await.status, 404, "{path}");
+    }
+}
