@@ -34,11 +34,15 @@ pub struct HttpMonitor {
 pub async fn monitor(State(monitor): State<HttpMonitor>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let route = request
+    let matched = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| route_label(path.as_str()));
+        .map(|path| route_label(path.as_str()));
     let response = next.run(request).await;
+    // Nested services (static files) name their route on the response instead.
+    let route = matched
+        .or_else(|| response.extensions().get::<RouteLabel>().map(|l| l.0.to_owned()))
+        .unwrap_or_else(|| "unmatched".to_owned());
     let recorder = Recorder {
         metrics: monitor.metrics,
         operation: format!("{method} {route}"),
@@ -54,6 +58,10 @@ pub async fn monitor(State(monitor): State<HttpMonitor>, request: Request, next:
     let (parts, body) = response.into_parts();
     Response::from_parts(parts, Body::new(CountingBody::new(body, recorder)))
 }
+
+/// A route name set on responses by services that axum's `MatchedPath` cannot see into.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteLabel(pub &'static str);
 
 /// Route templates as metrics show them: nested services' tail parameters become `*`.
 fn route_label(path: &str) -> String {
@@ -181,10 +189,10 @@ impl<B: HttpBody<Data = Bytes>> HttpBody for CountingBody<B> {
                     *this.bytes += data.len() as u64;
                 }
                 // Servers stop polling once `is_end_stream` says so: record now.
-                if this.inner.is_end_stream() {
-                    if let Some(recorder) = this.recorder.take() {
-                        recorder.finish(*this.bytes, true);
-                    }
+                if this.inner.is_end_stream()
+                    && let Some(recorder) = this.recorder.take()
+                {
+                    recorder.finish(*this.bytes, true);
                 }
             }
             Poll::Ready(None) => {

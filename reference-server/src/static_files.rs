@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use tower_http::services::ServeDir;
 
 use crate::config::{Regression, Regressions};
+use crate::http_monitor::RouteLabel;
 
 /// `/static/...` served from `dir`.
 pub fn router<S: Clone + Send + Sync + 'static>(
@@ -41,6 +42,12 @@ async fn validators(
     request: Request,
     next: Next,
 ) -> Response {
+    let mut response = serve(wrong_content_type, request, next).await;
+    response.extensions_mut().insert(RouteLabel("/static/*"));
+    response
+}
+
+async fn serve(wrong_content_type: bool, request: Request, next: Next) -> Response {
     if !plausible_path(request.uri().path()) {
         return StatusCode::NOT_FOUND.into_response();
     }

@@ -63,6 +63,7 @@ impl Walker<'_, '_> {
         let mut at_rule: Option<String> = None;
         let mut import_wants_url = false;
         loop {
+            p.skip_whitespace();
             let line = p.current_source_location().line + 1;
             let token = match p.next() {
                 Ok(token) => token.clone(),

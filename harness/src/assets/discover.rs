@@ -184,7 +184,7 @@ pub async fn discover(client: &reqwest::Client, options: &AssetOptions) -> Disco
         location,
         Verdict::expect(
             count > 0,
-            "expected at least one asset",
+            "at least one asset",
             format!("{count} assets"),
         ),
         Duration::ZERO,

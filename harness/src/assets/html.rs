@@ -206,7 +206,7 @@ mod tests {
 
     #[test]
     fn finds_every_kind_of_asset_reference_in_document_order() {
-        let html = r#"<!doctype html><html><head>
+        let html = r##"<!doctype html><html><head>
             <link rel="stylesheet" href="/s/site.css">
             <link rel="shortcut icon" href="/favicon.ico">
             <link rel="apple-touch-icon" href="touch.png">
@@ -230,7 +230,7 @@ mod tests {
             <picture><source srcset="/i/b.webp" type="image/webp"><img src="/i/b.png"></picture>
             <video poster="/i/poster.jpg"><source src="/v/clip.mp4" type="video/mp4"></video>
             <div style="background-image: url('/i/inline.png')"></div>
-            </body></html>"#;
+            </body></html>"##;
         let want = [
             ("http://h:8080/s/site.css", Expect::Stylesheet, "link[rel=stylesheet]"),
             ("http://h:8080/favicon.ico", Expect::Icon, "link[rel=icon]"),
@@ -266,10 +266,10 @@ mod tests {
 
     #[test]
     fn base_href_changes_resolution_but_not_the_origin_rule() {
-        let html = r#"<html><head><base href="/assets/v2/">
+        let html = r##"<html><head><base href="/assets/v2/">
             <link rel="stylesheet" href="css/a.css">
             <link rel="stylesheet" href="//h:8080/b.css">
-            </head><body><img src="../logo.png#x"><img src="?q=1"></body></html>"#;
+            </head><body><img src="../logo.png#x"><img src="?q=1"></body></html>"##;
         let got: Vec<String> = found(html).into_iter().map(|(u, _, _)| u).collect();
         assert_eq!(
             got,
@@ -281,13 +281,13 @@ mod tests {
             ]
         );
 
-        let foreign_base = r#"<base href="https://cdn.example/"><img src="a.png"><img src="/b.png">"#;
+        let foreign_base = r##"<base href="https://cdn.example/"><img src="a.png"><img src="/b.png">"##;
         assert!(found(foreign_base).is_empty());
     }
 
     #[test]
     fn skips_data_blob_javascript_fragments_and_other_origins() {
-        let html = r#"<html><head>
+        let html = r##"<html><head>
             <link rel="stylesheet" href="https://cdn.example/bootstrap.css">
             <link rel="stylesheet" href="//fonts.example/css?family=X">
             <link rel="icon" href="data:image/png;base64,iVBORw0KGgo=">
@@ -297,15 +297,15 @@ mod tests {
             <img src="javascript:alert(1)"><img src="#"><img src="mailto:x@h">
             <img srcset="data:image/png;base64,AAAA 1x, https://cdn.example/x.png 2x">
             <img src="">
-            </body></html>"#;
+            </body></html>"##;
         assert_eq!(found(html), []);
     }
 
     #[test]
     fn ignores_navigation_and_unlinked_rels() {
-        let html = r#"<a href="/static/x.css">x</a><link rel="next" href="/?page=2">
+        let html = r##"<a href="/static/x.css">x</a><link rel="next" href="/?page=2">
             <link rel="webmention" href="/wm"><link href="/no-rel.css">
-            <meta property="og:title" content="/not-an-image.png">"#;
+            <meta property="og:title" content="/not-an-image.png">"##;
         assert_eq!(found(html), []);
     }
 }

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use super::files::RenderError;
 use super::run_report::RunReport;
-use super::text::{count, human_duration, kind_name};
+use super::text::{human_duration, kind_name};
 use crate::outcome::Verdict;
 
 /// The file name `write_all` uses.
@@ -103,7 +103,7 @@ fn summary(report: &RunReport) -> String {
         if let Some(output) = &s.target_output {
             let _ = writeln!(
                 md,
-                "\n<details>\n<summary>target output (last lines)</summary>\n\n{}\n</details>",
+                "\n<details>\n<summary>target output (last lines)</summary>\n\n{}\n\n</details>",
                 code_block(output)
             );
         }
@@ -111,8 +111,8 @@ fn summary(report: &RunReport) -> String {
     if unlisted > 0 {
         let _ = writeln!(
             md,
-            "\n…and {} more: see `junit.xml` or `report.json`.",
-            count(unlisted, "failure", "failures")
+            "\n…and {unlisted} more {}: see `junit.xml` or `report.json`.",
+            if unlisted == 1 { "failure" } else { "failures" }
         );
     }
     md
@@ -157,11 +157,11 @@ pub fn code_span(text: &str) -> String {
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
-/// A fenced `text` block that holds `text` verbatim, ending with a newline.
+/// A fenced `text` block that holds `text` verbatim (no trailing newline).
 pub fn code_block(text: &str) -> String {
     let fence = "`".repeat(longest_backtick_run(text).max(2) + 1);
     let body = text.trim_end_matches('\n');
-    format!("{fence}text\n{body}\n{fence}\n")
+    format!("{fence}text\n{body}\n{fence}")
 }
 
 #[cfg(test)]
@@ -186,7 +186,7 @@ mod tests {
         assert_eq!(code_span("a`b"), "``a`b``");
         assert_eq!(code_span("`x`"), "`` `x` ``");
         assert_eq!(code_span(""), "*(empty)*");
-        assert_eq!(code_block("a\n```\nb\n"), "````text\na\n```\nb\n````\n");
+        assert_eq!(code_block("a\n```\nb\n"), "````text\na\n```\nb\n````");
     }
 
     #[test]

@@ -256,7 +256,7 @@ pub struct ConfigWarning {
     pub key: String,
     /// Why.
     pub kind: WarningKind,
-    /// A sentence for humans.
+    /// A self-contained sentence for humans, naming the key.
     pub message: String,
 }
 
@@ -284,8 +284,9 @@ impl ConfigWarning {
 }
 
 impl fmt::Display for ConfigWarning {
+    /// The message, which already names the key.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.key, self.message)
+        f.write_str(&self.message)
     }
 }
 

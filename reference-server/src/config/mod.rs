@@ -23,7 +23,7 @@ pub use effective::{
 };
 pub use error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, WarningKind};
 pub use keys::{Key, MAX_LOOK_ALIKE_DISTANCE, MIN_FUZZY_LEN, look_alike};
-pub use raw::{EnvMap, LookAlike, RawConfig, env_map, read_process_env};
+pub use raw::{EnvMap, LookAlike, RawConfig, env_map};
 pub use regressions::{Regression, Regressions};
 pub use resolve::resolve;
 pub use sampling::{DEFAULT_ORIGIN, DEFAULT_RATE, OpType, SamplingRates};

@@ -82,20 +82,6 @@ where
         .collect()
 }
 
-/// Read the process environment once, at the edge (the binary's `main`). Names or
-/// values that are not UTF-8 are converted lossily rather than dropped, so a bad value
-/// of one of our keys is still reported instead of silently ignored.
-pub fn read_process_env() -> EnvMap {
-    std::env::vars_os()
-        .map(|(k, v)| {
-            (
-                k.to_string_lossy().into_owned(),
-                v.to_string_lossy().into_owned(),
-            )
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,11 +130,5 @@ mod tests {
     fn empty_env_is_empty() {
         let env = EnvMap::new();
         assert_eq!(RawConfig::from_env(&env), RawConfig::default());
-    }
-
-    #[test]
-    fn process_env_is_readable() {
-        // Only reads; never sets. Cargo runs tests with at least one variable set.
-        assert!(!read_process_env().is_empty());
     }
 }

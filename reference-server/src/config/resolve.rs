@@ -1,8 +1,9 @@
 //! The resolver: raw spellings in, a validated [`Config`] or every error out.
 
 use super::effective::{
-    Config, DEFAULT_BUFFER_SIZE, DEFAULT_DATA_PATH, DEFAULT_METRICS_ENABLED, DEFAULT_MIN_SAMPLES,
-    DEFAULT_SLOW_QUERY_THRESHOLD, DEFAULT_STATIC_DIR, DEFAULT_STRICT, MAX_BUFFER_SIZE, Setting,
+    Config, DEFAULT_BIND_ADDR, DEFAULT_BUFFER_SIZE, DEFAULT_DATA_PATH, DEFAULT_METRICS_ENABLED,
+    DEFAULT_MIN_SAMPLES, DEFAULT_SLOW_QUERY_THRESHOLD, DEFAULT_STATIC_DIR, DEFAULT_STRICT,
+    MAX_BUFFER_SIZE, Setting,
 };
 use super::error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, WarningKind};
 use super::keys::Key;
@@ -40,8 +41,7 @@ pub fn resolve(env: &EnvMap) -> Result<Config, ConfigErrors> {
     let min_samples = r.scalar(Key::MetricsMinSamples, DEFAULT_MIN_SAMPLES, |s| {
         parse_integer(s, 0, u64::MAX)
     });
-    let defaults = Config::default();
-    let bind_addr = r.scalar(Key::BindAddr, defaults.bind_addr.value, parse_socket_addr);
+    let bind_addr = r.scalar(Key::BindAddr, DEFAULT_BIND_ADDR, parse_socket_addr);
     let data_path = r.scalar(Key::DataPath, PathBuf::from(DEFAULT_DATA_PATH), parse_path);
     let static_dir = r.scalar(
         Key::StaticDir,
@@ -125,11 +125,11 @@ impl Resolver<'_, '_> {
 
         if from_alias.is_some() {
             let message = if from_canonical.is_none() {
-                format!("deprecated; its value is used, but rename it to {canonical}")
+                format!("{alias} is deprecated; its value is used, but rename it to {canonical}")
             } else {
                 format!(
-                    "deprecated, and {canonical} is also set; {canonical} takes precedence \
-                     (the two must agree), so remove this one"
+                    "{alias} is deprecated, and {canonical} is also set; {canonical} takes \
+                     precedence (the two must agree), so remove {alias}"
                 )
             };
             self.warnings.push(ConfigWarning {
@@ -202,8 +202,9 @@ impl Resolver<'_, '_> {
                     probably_meant: meant.name().to_owned(),
                 },
                 message: format!(
-                    "not a known key, but it looks like {meant_text}; its value is ignored \
-                     ({effect}). Rename or remove it; CONFIG_STRICT=true makes this an error"
+                    "{} is not a known key, but it looks like {meant_text}; its value is ignored \
+                     ({effect}). Rename or remove it; CONFIG_STRICT=true makes this an error",
+                    look_alike.env_key
                 ),
             });
         }
@@ -619,7 +620,14 @@ mod tests {
                 canonical: "METRICS_SAMPLING_RATE".into()
             }
         );
-        assert!(w.message.contains("METRICS_SAMPLING_RATE"), "{}", w.message);
+        assert!(
+            w.message.starts_with(
+                "METRICS_SAMPLING_RATES is deprecated; its value is used, but rename it to \
+                 METRICS_SAMPLING_RATE"
+            ),
+            "{}",
+            w.message
+        );
     }
 
     #[test]
@@ -870,6 +878,8 @@ mod tests {
             );
             assert!(w.message.contains(meant), "{}", w.message);
             assert!(w.message.contains("keeps its default"), "{}", w.message);
+            assert!(w.message.starts_with(key), "{}", w.message);
+            assert_eq!(w.to_string(), w.message);
         }
     }
 

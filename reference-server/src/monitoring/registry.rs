@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dashmap::DashMap;
 
-use super::aggregate::{Aggregate, AggregateView, FxBuildHasher};
+use super::aggregate::{Aggregate, AggregateView, FastBuildHasher};
 use super::buffer::{Admission, Event, EventDetail, EventRing, duration_ns};
 use super::op::{OpType, Outcome};
 use super::settings::MonitorSettings;
@@ -21,7 +21,7 @@ pub const MAX_OPERATIONS_PER_TYPE: usize = 1000;
 /// [`MAX_OPERATIONS_PER_TYPE`] of them.
 pub const OVERFLOW_OPERATION: &str = "(other)";
 
-type OperationMap = DashMap<Box<str>, Arc<Aggregate>, FxBuildHasher>;
+type OperationMap = DashMap<Box<str>, Arc<Aggregate>, FastBuildHasher>;
 
 /// The server's monitoring state, shared through an `Arc`: exact aggregates for every
 /// operation and a sampled buffer of recent events.
@@ -66,7 +66,7 @@ impl Metrics {
             } else {
                 0
             }),
-            operations: std::array::from_fn(|_| OperationMap::with_hasher(FxBuildHasher)),
+            operations: std::array::from_fn(|_| OperationMap::with_hasher(FastBuildHasher)),
             settings,
         }
     }

@@ -36,7 +36,8 @@ impl Reply {
 /// An app over its own data directory, removed when dropped.
 pub struct TestApp {
     pub app: App,
-    pub dir: TempDir,
+    /// Kept alive (not read) so the data directory outlives the app.
+    _dir: TempDir,
 }
 
 impl TestApp {
@@ -47,7 +48,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = config::resolve(&env(&dir, extra)).expect("valid test config");
         let app = App::build(config).expect("app builds");
-        Self { app, dir }
+        Self { app, _dir: dir }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {

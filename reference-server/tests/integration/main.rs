@@ -5,8 +5,11 @@ mod harness;
 
 mod admin;
 mod binary;
+mod config_output;
 mod hostile_paths;
 mod micropub;
+mod monitoring;
 mod pages;
+mod regressions;
 mod socket;
 mod static_files;

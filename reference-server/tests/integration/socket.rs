@@ -10,7 +10,8 @@ use crate::harness::{ADMIN, TestApp};
 /// An app served on 127.0.0.1:0 until dropped.
 pub struct Served {
     pub addr: SocketAddr,
-    pub test: TestApp,
+    /// Owns the app's data directory for as long as the server runs.
+    _test: TestApp,
     task: JoinHandle<()>,
 }
 
@@ -22,7 +23,11 @@ impl Served {
         let task = tokio::spawn(async move {
             axum::serve(listener, router).await.expect("serve");
         });
-        Self { addr, test, task }
+        Self {
+            addr,
+            _test: test,
+            task,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,254 @@
+//! The checks run on every asset (GET, Content-Type, length, HEAD, conditional GET,
+//! Range) and the whole-site run that discovers assets and checks them all.
+
+use std::time::Duration;
+
+use futures::stream::{self, StreamExt};
+use reqwest::StatusCode;
+use reqwest::header::{
+    CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, HeaderName, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED, RANGE,
+};
+
+use super::discover::{Asset, AssetOptions, discover};
+use super::fetch::{self, Fetched};
+use super::link::path_label;
+use super::media::content_type_verdict;
+use crate::outcome::{CheckKind, CheckOutcome, Verdict};
+
+/// How many bytes the Range check asks for (`bytes=0-9`).
+const RANGE_LEN: usize = 10;
+
+/// Checks one asset: `GET 200`, `Content-Type`, `length`, `HEAD`, `304` and `Range`
+/// (skipped for an empty body). When the GET itself fails only that outcome is returned:
+/// the others would describe an error page, not the asset.
+pub async fn check_asset(
+    client: &reqwest::Client,
+    asset: &Asset,
+    timeout: Duration,
+) -> Vec<CheckOutcome> {
+    let url = &asset.url;
+    let label = path_label(url);
+    let at = |header: &str| format!("{url} [{header}]");
+    let outcome = |name: &str, location: String, verdict: Verdict, elapsed: Duration| {
+        CheckOutcome::new(CheckKind::Asset, format!("{name} {label}"), location, verdict, elapsed)
+    };
+    let mut out = Vec::new();
+
+    // 1. GET 200
+    let get = match fetch::send(client.get(url.clone()), timeout).await {
+        Ok(get) => get,
+        Err(e) => {
+            let verdict = Verdict::Fail {
+                expected: "status 200".into(),
+                seen: e.message,
+            };
+            out.push(outcome("GET 200", url.to_string(), verdict, e.elapsed));
+            return out;
+        }
+    };
+    let ok = get.status == StatusCode::OK;
+    let seen = fetch::status_and_preview(&get);
+    out.push(outcome(
+        "GET 200",
+        url.to_string(),
+        Verdict::expect(ok, "status 200", seen),
+        get.elapsed,
+    ));
+    if !ok {
+        return out;
+    }
+
+    // 2. Content-Type
+    out.push(outcome(
+        "Content-Type",
+        at("Content-Type"),
+        content_type_verdict(url, asset.expect, get.header(CONTENT_TYPE)),
+        Duration::ZERO,
+    ));
+
+    // 3. length
+    out.push(outcome(
+        "length",
+        at("Content-Length"),
+        length_verdict(&get, asset.size_on_disk),
+        Duration::ZERO,
+    ));
+
+    // 4. HEAD
+    let (verdict, elapsed) = match fetch::send(client.head(url.clone()), timeout).await {
+        Ok(head) => (head_verdict(&get, &head), head.elapsed),
+        Err(e) => (transport_failure("a HEAD response", e.message), e.elapsed),
+    };
+    out.push(outcome("HEAD", url.to_string(), verdict, elapsed));
+
+    // 5. conditional GET
+    let (verdict, header, elapsed) = conditional(client, &get, url, timeout).await;
+    out.push(outcome("304", at(header), verdict, elapsed));
+
+    // 6. Range
+    if !get.body.is_empty() {
+        let request = client.get(url.clone()).header(RANGE, format!("bytes=0-{}", RANGE_LEN - 1));
+        let (verdict, elapsed) = match fetch::send(request, timeout).await {
+            Ok(partial) => (range_verdict(&get, &partial), partial.elapsed),
+            Err(e) => (transport_failure("status 206", e.message), e.elapsed),
+        };
+        out.push(outcome("Range", at("Range"), verdict, elapsed));
+    }
+    out
+}
+
+/// Discovers the site's assets and checks them all, `concurrency` at a time. The
+/// discovery outcomes come first in no particular place: everything is sorted by URL,
+/// then check name, so two runs against the same server print the same report.
+pub async fn check_site(client: &reqwest::Client, options: &AssetOptions) -> Vec<CheckOutcome> {
+    let discovery = discover(client, options).await;
+    let mut keyed: Vec<(String, CheckOutcome)> = discovery
+        .problems
+        .into_iter()
+        .chain(discovery.passed)
+        .map(|o| (o.location.clone(), o))
+        .collect();
+    let checked: Vec<(String, Vec<CheckOutcome>)> = stream::iter(&discovery.assets)
+        .map(|asset| async move {
+            let outcomes = check_asset(client, asset, options.timeout).await;
+            (asset.url.to_string(), outcomes)
+        })
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
+        .await;
+    for (url, outcomes) in checked {
+        keyed.extend(outcomes.into_iter().map(|o| (url.clone(), o)));
+    }
+    keyed.sort_by(|a, b| (&a.0, &a.1.name).cmp(&(&b.0, &b.1.name)));
+    keyed.into_iter().map(|(_, o)| o).collect()
+}
+
+fn transport_failure(expected: &str, message: String) -> Verdict {
+    Verdict::Fail {
+        expected: expected.into(),
+        seen: message,
+    }
+}
+
+/// The Content-Length header as a number: `Ok(None)` when missing, `Err(raw)` when garbled.
+fn content_length(fetched: &Fetched) -> Result<Option<u64>, String> {
+    match fetched.headers.get(CONTENT_LENGTH) {
+        None => Ok(None),
+        Some(raw) => {
+            let text = raw.to_str().map_err(|_| format!("{raw:?}"))?;
+            text.trim().parse().map(Some).map_err(|_| text.to_owned())
+        }
+    }
+}
+
+/// Body length == Content-Length (which a static file must send) == size on disk.
+fn length_verdict(get: &Fetched, size_on_disk: Option<u64>) -> Verdict {
+    let body = get.body.len() as u64;
+    let disk = size_on_disk.map(|d| format!(", {d} bytes on disk")).unwrap_or_default();
+    let expected = match size_on_disk {
+        Some(d) => format!("Content-Length == body length == size on disk ({d} bytes)"),
+        None => "Content-Length == body length".to_owned(),
+    };
+    let (header_ok, header_seen) = match content_length(get) {
+        Ok(Some(n)) => (n == body, format!("Content-Length {n}")),
+        Ok(None) => (false, "no Content-Length header".to_owned()),
+        Err(raw) => (false, format!("Content-Length {raw} (not a number)")),
+    };
+    let disk_ok = size_on_disk.is_none_or(|d| d == body);
+    Verdict::expect(
+        header_ok && disk_ok,
+        expected,
+        format!("{header_seen}, body {body} bytes{disk}"),
+    )
+}
+
+/// HEAD: 200, the GET's Content-Type and Content-Length, no body.
+fn head_verdict(get: &Fetched, head: &Fetched) -> Verdict {
+    let describe = |f: &Fetched, body: bool| {
+        let mut parts = vec![format!("status {}", f.status.as_u16())];
+        parts.push(match f.header(CONTENT_TYPE) {
+            Some(t) => format!("Content-Type {t}"),
+            None => "no Content-Type".into(),
+        });
+        parts.push(match content_length(f) {
+            Ok(Some(n)) => format!("Content-Length {n}"),
+            Ok(None) => "no Content-Length".into(),
+            Err(raw) => format!("Content-Length {raw}"),
+        });
+        if body {
+            parts.push(format!("body {} bytes", f.body.len()));
+        }
+        parts.join(", ")
+    };
+    let expected = format!("{}, empty body (as the GET)", describe(get, false));
+    let ok = head.status == StatusCode::OK
+        && head.header(CONTENT_TYPE) == get.header(CONTENT_TYPE)
+        && content_length(head) == content_length(get)
+        && head.body.is_empty();
+    Verdict::expect(ok, expected, describe(head, true))
+}
+
+/// Revalidation with the GET's validator; `"ETag"` names the missing-validator case.
+async fn conditional(
+    client: &reqwest::Client,
+    get: &Fetched,
+    url: &url::Url,
+    timeout: Duration,
+) -> (Verdict, &'static str, Duration) {
+    let validator: Option<(HeaderName, &str, &str)> = if let Some(etag) = get.header(ETAG) {
+        Some((IF_NONE_MATCH, "If-None-Match", etag))
+    } else {
+        get.header(LAST_MODIFIED)
+            .map(|lm| (IF_MODIFIED_SINCE, "If-Modified-Since", lm))
+    };
+    let Some((header, header_name, value)) = validator else {
+        let verdict = Verdict::Fail {
+            expected: "an ETag or Last-Modified header, so clients can revalidate with 304"
+                .into(),
+            seen: "no ETag or Last-Modified".into(),
+        };
+        return (verdict, "ETag", Duration::ZERO);
+    };
+    let expected = format!("status 304 for {header_name}: {value}");
+    match fetch::send(client.get(url.clone()).header(header, value), timeout).await {
+        Ok(again) => {
+            let seen = if again.body.is_empty() {
+                format!("status {}", again.status.as_u16())
+            } else {
+                format!("status {} with {} body bytes", again.status.as_u16(), again.body.len())
+            };
+            let ok = again.status == StatusCode::NOT_MODIFIED && again.body.is_empty();
+            (Verdict::expect(ok, expected, seen), header_name, again.elapsed)
+        }
+        Err(e) => (transport_failure(&expected, e.message), header_name, e.elapsed),
+    }
+}
+
+/// `Range: bytes=0-9`: 206, the first bytes of the GET body, a matching Content-Range.
+fn range_verdict(get: &Fetched, partial: &Fetched) -> Verdict {
+    let total = get.body.len();
+    let n = total.min(RANGE_LEN);
+    let want_range = format!("bytes 0-{}/{total}", n - 1);
+    let unknown_total = format!("bytes 0-{}/*", n - 1);
+    let content_range = partial.header(CONTENT_RANGE);
+    let ok = partial.status == StatusCode::PARTIAL_CONTENT
+        && partial.body == get.body[..n]
+        && content_range.is_some_and(|r| r == want_range || r == unknown_total);
+    let same_bytes = if partial.body.len() == n && partial.body != get.body[..n] {
+        " (not the first bytes of the file)"
+    } else {
+        ""
+    };
+    let seen = format!(
+        "status {}, {} bytes{same_bytes}, {}",
+        partial.status.as_u16(),
+        partial.body.len(),
+        content_range.map_or("no Content-Range".to_owned(), |r| format!("Content-Range {r}")),
+    );
+    Verdict::expect(
+        ok,
+        format!("status 206, {n} bytes, Content-Range {want_range}"),
+        seen,
+    )
+}

@@ -1,0 +1,22 @@
+//! Asset checks for any HTTP site: discover stylesheets, scripts, images, fonts, icons
+//! and manifests by parsing HTML, CSS and manifests (plus a static dir on disk), then
+//! check each one the way browsers and caches use it.
+//!
+//! The bug this guards against: every static file answered 500 after a monitoring hook
+//! broke streamed bodies, while the HTML pages looked fine.
+
+mod check;
+mod css;
+mod discover;
+mod fetch;
+mod html;
+mod link;
+mod manifest;
+mod media;
+
+pub use check::{check_asset, check_site};
+pub use css::{CssScan, links_in_css, scan_css};
+pub use discover::{Asset, AssetOptions, Discovery, StaticDir, VIA_STATIC_DIR, discover};
+pub use html::links_in_html;
+pub use link::{Expect, Link};
+pub use manifest::{ManifestError, ManifestErrorKind, links_in_manifest};
