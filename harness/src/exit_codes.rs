@@ -72,7 +72,10 @@ mod tests {
 
     #[test]
     fn report_with_failed_check_exits_1() {
-        assert_eq!(report(&scenario_events("a", 3, 1)).exit_code(), CHECK_FAILED);
+        assert_eq!(
+            report(&scenario_events("a", 3, 1)).exit_code(),
+            CHECK_FAILED
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! The library never parses command lines; `main.rs` is a thin CLI over it.
 
 pub mod assets;
-pub mod outcome;
-pub mod target;
 pub mod exit_codes;
+pub mod metrics;
+pub mod outcome;
 pub mod report;
+pub mod target;

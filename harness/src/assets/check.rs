@@ -31,7 +31,13 @@ pub async fn check_asset(
     let label = path_label(url);
     let at = |header: &str| format!("{url} [{header}]");
     let outcome = |name: &str, location: String, verdict: Verdict, elapsed: Duration| {
-        CheckOutcome::new(CheckKind::Asset, format!("{name} {label}"), location, verdict, elapsed)
+        CheckOutcome::new(
+            CheckKind::Asset,
+            format!("{name} {label}"),
+            location,
+            verdict,
+            elapsed,
+        )
     };
     let mut out = Vec::new();
 
@@ -88,7 +94,9 @@ pub async fn check_asset(
 
     // 6. Range
     if !get.body.is_empty() {
-        let request = client.get(url.clone()).header(RANGE, format!("bytes=0-{}", RANGE_LEN - 1));
+        let request = client
+            .get(url.clone())
+            .header(RANGE, format!("bytes=0-{}", RANGE_LEN - 1));
         let (verdict, elapsed) = match fetch::send(request, timeout).await {
             Ok(partial) => (range_verdict(&get, &partial), partial.elapsed),
             Err(e) => (transport_failure("status 206", e.message), e.elapsed),
@@ -98,9 +106,10 @@ pub async fn check_asset(
     out
 }
 
-/// Discovers the site's assets and checks them all, `concurrency` at a time. The
-/// discovery outcomes come first in no particular place: everything is sorted by URL,
-/// then check name, so two runs against the same server print the same report.
+/// Discovers the site's assets and checks them all, `concurrency` at a time. Discovery
+/// outcomes (pages, parsed sheets and manifests, the static dir, the asset count) are
+/// included; everything is sorted by URL (or location), then check name, so two runs
+/// against the same server print the same report.
 pub async fn check_site(client: &reqwest::Client, options: &AssetOptions) -> Vec<CheckOutcome> {
     let discovery = discover(client, options).await;
     let mut keyed: Vec<(String, CheckOutcome)> = discovery
@@ -145,7 +154,9 @@ fn content_length(fetched: &Fetched) -> Result<Option<u64>, String> {
 /// Body length == Content-Length (which a static file must send) == size on disk.
 fn length_verdict(get: &Fetched, size_on_disk: Option<u64>) -> Verdict {
     let body = get.body.len() as u64;
-    let disk = size_on_disk.map(|d| format!(", {d} bytes on disk")).unwrap_or_default();
+    let disk = size_on_disk
+        .map(|d| format!(", {d} bytes on disk"))
+        .unwrap_or_default();
     let expected = match size_on_disk {
         Some(d) => format!("Content-Length == body length == size on disk ({d} bytes)"),
         None => "Content-Length == body length".to_owned(),
@@ -204,8 +215,7 @@ async fn conditional(
     };
     let Some((header, header_name, value)) = validator else {
         let verdict = Verdict::Fail {
-            expected: "an ETag or Last-Modified header, so clients can revalidate with 304"
-                .into(),
+            expected: "an ETag or Last-Modified header, so clients can revalidate with 304".into(),
             seen: "no ETag or Last-Modified".into(),
         };
         return (verdict, "ETag", Duration::ZERO);
@@ -216,12 +226,24 @@ async fn conditional(
             let seen = if again.body.is_empty() {
                 format!("status {}", again.status.as_u16())
             } else {
-                format!("status {} with {} body bytes", again.status.as_u16(), again.body.len())
+                format!(
+                    "status {} with {} body bytes",
+                    again.status.as_u16(),
+                    again.body.len()
+                )
             };
             let ok = again.status == StatusCode::NOT_MODIFIED && again.body.is_empty();
-            (Verdict::expect(ok, expected, seen), header_name, again.elapsed)
+            (
+                Verdict::expect(ok, expected, seen),
+                header_name,
+                again.elapsed,
+            )
         }
-        Err(e) => (transport_failure(&expected, e.message), header_name, e.elapsed),
+        Err(e) => (
+            transport_failure(&expected, e.message),
+            header_name,
+            e.elapsed,
+        ),
     }
 }
 
@@ -244,11 +266,110 @@ fn range_verdict(get: &Fetched, partial: &Fetched) -> Verdict {
         "status {}, {} bytes{same_bytes}, {}",
         partial.status.as_u16(),
         partial.body.len(),
-        content_range.map_or("no Content-Range".to_owned(), |r| format!("Content-Range {r}")),
+        content_range.map_or("no Content-Range".to_owned(), |r| format!(
+            "Content-Range {r}"
+        )),
     );
     Verdict::expect(
         ok,
         format!("status 206, {n} bytes, Content-Range {want_range}"),
         seen,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn fetched(status: u16, headers: &[(HeaderName, &str)], body: &[u8]) -> Fetched {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(name.clone(), HeaderValue::from_str(value).expect("header"));
+        }
+        Fetched {
+            url: url::Url::parse("http://h/a.css").expect("test URL"),
+            status: StatusCode::from_u16(status).expect("status"),
+            headers: map,
+            body: body.to_vec(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn length_needs_a_content_length_that_matches_body_and_disk() {
+        let ok = fetched(200, &[(CONTENT_LENGTH, "3")], b"abc");
+        assert_eq!(length_verdict(&ok, Some(3)), Verdict::Pass);
+        assert_eq!(length_verdict(&ok, None), Verdict::Pass);
+
+        let chunked = fetched(200, &[], b"abc");
+        assert_eq!(
+            length_verdict(&chunked, None),
+            Verdict::Fail {
+                expected: "Content-Length == body length".into(),
+                seen: "no Content-Length header, body 3 bytes".into(),
+            }
+        );
+        let garbled = fetched(200, &[(CONTENT_LENGTH, "three")], b"abc");
+        assert!(!length_verdict(&garbled, None).passed());
+        assert!(!length_verdict(&ok, Some(4)).passed());
+    }
+
+    #[test]
+    fn head_must_match_the_get_headers_and_carry_no_body() {
+        let get = fetched(
+            200,
+            &[(CONTENT_TYPE, "text/css"), (CONTENT_LENGTH, "3")],
+            b"a{}",
+        );
+        let head = fetched(
+            200,
+            &[(CONTENT_TYPE, "text/css"), (CONTENT_LENGTH, "3")],
+            b"",
+        );
+        assert_eq!(head_verdict(&get, &head), Verdict::Pass);
+        let wrong_type = fetched(
+            200,
+            &[(CONTENT_TYPE, "text/plain"), (CONTENT_LENGTH, "3")],
+            b"",
+        );
+        assert!(!head_verdict(&get, &wrong_type).passed());
+        let not_allowed = fetched(
+            405,
+            &[(CONTENT_TYPE, "text/css"), (CONTENT_LENGTH, "3")],
+            b"",
+        );
+        assert_eq!(
+            head_verdict(&get, &not_allowed),
+            Verdict::Fail {
+                expected:
+                    "status 200, Content-Type text/css, Content-Length 3, empty body (as the GET)"
+                        .into(),
+                seen: "status 405, Content-Type text/css, Content-Length 3, body 0 bytes".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn range_wants_206_the_first_bytes_and_a_content_range() {
+        let get = fetched(200, &[], b"0123456789abcdef");
+        let good = fetched(206, &[(CONTENT_RANGE, "bytes 0-9/16")], b"0123456789");
+        assert_eq!(range_verdict(&get, &good), Verdict::Pass);
+        let unknown_total = fetched(206, &[(CONTENT_RANGE, "bytes 0-9/*")], b"0123456789");
+        assert_eq!(range_verdict(&get, &unknown_total), Verdict::Pass);
+        let wrong_bytes = fetched(206, &[(CONTENT_RANGE, "bytes 0-9/16")], b"6789abcdef");
+        assert_eq!(
+            range_verdict(&get, &wrong_bytes),
+            Verdict::Fail {
+                expected: "status 206, 10 bytes, Content-Range bytes 0-9/16".into(),
+                seen: "status 206, 10 bytes (not the first bytes of the file), Content-Range bytes 0-9/16".into(),
+            }
+        );
+        let no_header = fetched(206, &[], b"0123456789");
+        assert!(!range_verdict(&get, &no_header).passed());
+
+        let short = fetched(200, &[], b"abc");
+        let whole = fetched(206, &[(CONTENT_RANGE, "bytes 0-2/3")], b"abc");
+        assert_eq!(range_verdict(&short, &whole), Verdict::Pass);
+    }
 }

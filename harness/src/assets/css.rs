@@ -175,7 +175,8 @@ impl Walker<'_, '_> {
 
     fn url(&mut self, raw: &str, in_font_face: bool) {
         if in_font_face {
-            self.sink.push_with(raw, "css @font-face src", font_image_or_any);
+            self.sink
+                .push_with(raw, "css @font-face src", font_image_or_any);
         } else {
             self.sink.push_with(raw, "css url()", font_image_or_any);
         }
@@ -253,7 +254,11 @@ mod tests {
                 "http://h:8080/h.png",
             ]
         );
-        assert!(found(css).iter().all(|(_, e, v)| *e == Expect::Image && *v == "css url()"));
+        assert!(
+            found(css)
+                .iter()
+                .all(|(_, e, v)| *e == Expect::Image && *v == "css url()")
+        );
     }
 
     #[test]
@@ -316,16 +321,56 @@ mod tests {
         "#;
         let got = found(css);
         let want = [
-            ("http://h:8080/static/fonts/x.woff2", Expect::Font, "css @font-face src"),
-            ("http://h:8080/static/fonts/x.woff", Expect::Font, "css @font-face src"),
-            ("http://h:8080/static/fonts/x.svg", Expect::Image, "css @font-face src"),
-            ("http://h:8080/static/img/deep.png", Expect::Image, "css url()"),
-            ("http://h:8080/static/fonts/deep.ttf", Expect::Font, "css @font-face src"),
-            ("http://h:8080/static/img/nested.jpg", Expect::Image, "css url()"),
-            ("http://h:8080/static/img/s1.png", Expect::Image, "css image-set()"),
-            ("http://h:8080/static/img/s2.png", Expect::Image, "css image-set()"),
-            ("http://h:8080/static/img/icon.svg", Expect::Image, "css url()"),
-            ("http://h:8080/static/cursors/hand.cur", Expect::Any, "css url()"),
+            (
+                "http://h:8080/static/fonts/x.woff2",
+                Expect::Font,
+                "css @font-face src",
+            ),
+            (
+                "http://h:8080/static/fonts/x.woff",
+                Expect::Font,
+                "css @font-face src",
+            ),
+            (
+                "http://h:8080/static/fonts/x.svg",
+                Expect::Image,
+                "css @font-face src",
+            ),
+            (
+                "http://h:8080/static/img/deep.png",
+                Expect::Image,
+                "css url()",
+            ),
+            (
+                "http://h:8080/static/fonts/deep.ttf",
+                Expect::Font,
+                "css @font-face src",
+            ),
+            (
+                "http://h:8080/static/img/nested.jpg",
+                Expect::Image,
+                "css url()",
+            ),
+            (
+                "http://h:8080/static/img/s1.png",
+                Expect::Image,
+                "css image-set()",
+            ),
+            (
+                "http://h:8080/static/img/s2.png",
+                Expect::Image,
+                "css image-set()",
+            ),
+            (
+                "http://h:8080/static/img/icon.svg",
+                Expect::Image,
+                "css url()",
+            ),
+            (
+                "http://h:8080/static/cursors/hand.cur",
+                Expect::Any,
+                "css url()",
+            ),
         ];
         let want: Vec<_> = want
             .iter()
@@ -342,7 +387,10 @@ mod tests {
 
     #[test]
     fn tokenizer_errors_are_reported_with_lines() {
-        let scan = scan_css(&sheet(), "a { background: url(b c.png) }\n}\nb { content: \"x\n}");
+        let scan = scan_css(
+            &sheet(),
+            "a { background: url(b c.png) }\n}\nb { content: \"x\n}",
+        );
         assert_eq!(
             scan.errors,
             [

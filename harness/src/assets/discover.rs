@@ -118,7 +118,9 @@ pub async fn discover(client: &reqwest::Client, options: &AssetOptions) -> Disco
                     Verdict::Pass,
                     started.elapsed(),
                 ));
-                files.into_iter().for_each(|(url, size)| crawl.add_file(url, size));
+                files
+                    .into_iter()
+                    .for_each(|(url, size)| crawl.add_file(url, size));
             }
             Err(seen) => crawl.record(CheckOutcome::new(
                 CheckKind::Asset,
@@ -150,7 +152,8 @@ pub async fn discover(client: &reqwest::Client, options: &AssetOptions) -> Disco
         read.extend(todo.iter().map(|(u, _)| u.clone()));
         let mut results: Vec<(Url, CheckOutcome, Vec<Link>)> = stream::iter(todo)
             .map(|(url, expect)| async move {
-                let (outcome, links) = read_linking_file(client, &url, expect, options.timeout).await;
+                let (outcome, links) =
+                    read_linking_file(client, &url, expect, options.timeout).await;
                 (url, outcome, links)
             })
             .buffer_unordered(concurrency)
@@ -182,11 +185,7 @@ pub async fn discover(client: &reqwest::Client, options: &AssetOptions) -> Disco
         CheckKind::Asset,
         "assets found",
         location,
-        Verdict::expect(
-            count > 0,
-            "at least one asset",
-            format!("{count} assets"),
-        ),
+        Verdict::expect(count > 0, "at least one asset", format!("{count} assets")),
         Duration::ZERO,
     ));
 
@@ -214,13 +213,16 @@ impl Crawl {
     }
 
     fn add_link(&mut self, link: Link) {
-        let asset = self.assets.entry(link.url.clone()).or_insert_with(|| Asset {
-            url: link.url,
-            expect: link.expect,
-            found_in: Vec::new(),
-            via: link.via,
-            size_on_disk: None,
-        });
+        let asset = self
+            .assets
+            .entry(link.url.clone())
+            .or_insert_with(|| Asset {
+                url: link.url,
+                expect: link.expect,
+                found_in: Vec::new(),
+                via: link.via,
+                size_on_disk: None,
+            });
         if link.expect.strictness() > asset.expect.strictness() {
             asset.expect = link.expect;
             asset.via = link.via;
@@ -275,8 +277,14 @@ async fn read_page(
         };
         return (fail(name, url, expected, seen, fetched.elapsed), Vec::new());
     }
-    let links = links_in_html(url, &String::from_utf8_lossy(&fetched.body));
-    let outcome = CheckOutcome::new(CheckKind::Asset, name, url.as_str(), Verdict::Pass, fetched.elapsed);
+    let links = links_in_html(&fetched.url, &String::from_utf8_lossy(&fetched.body));
+    let outcome = CheckOutcome::new(
+        CheckKind::Asset,
+        name,
+        url.as_str(),
+        Verdict::Pass,
+        fetched.elapsed,
+    );
     (outcome, links)
 }
 
@@ -302,34 +310,37 @@ async fn read_linking_file(
     };
     if fetched.status != reqwest::StatusCode::OK {
         let seen = fetch::status_and_preview(&fetched);
-        return (fail(name, url, &expected, seen, fetched.elapsed), Vec::new());
+        return (
+            fail(name, url, &expected, seen, fetched.elapsed),
+            Vec::new(),
+        );
     }
     let text = String::from_utf8_lossy(&fetched.body);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let (links, seen) = if expect == Expect::Manifest {
-        match links_in_manifest(url, text) {
+        match links_in_manifest(&fetched.url, text) {
             Ok(links) => (links, None),
             Err(e) => (Vec::new(), Some(e.kind.to_string())),
         }
     } else {
-        let scan = scan_css(url, text);
+        let scan = scan_css(&fetched.url, text);
         let seen = (!scan.errors.is_empty()).then(|| scan.errors.join("; "));
         (scan.links, seen)
     };
     let outcome = match seen {
-        None => CheckOutcome::new(CheckKind::Asset, name, url.as_str(), Verdict::Pass, fetched.elapsed),
+        None => CheckOutcome::new(
+            CheckKind::Asset,
+            name,
+            url.as_str(),
+            Verdict::Pass,
+            fetched.elapsed,
+        ),
         Some(seen) => fail(name, url, &expected, seen, fetched.elapsed),
     };
     (outcome, links)
 }
 
-fn fail(
-    name: String,
-    url: &Url,
-    expected: &str,
-    seen: String,
-    elapsed: Duration,
-) -> CheckOutcome {
+fn fail(name: String, url: &Url, expected: &str, seen: String, elapsed: Duration) -> CheckOutcome {
     CheckOutcome::new(
         CheckKind::Asset,
         name,
@@ -363,7 +374,8 @@ async fn list_static_dir(dir: StaticDir) -> Result<Vec<(Url, u64)>, String> {
 }
 
 fn walk(root: &Path, dir: &Path, prefix: &Url, files: &mut Vec<(Url, u64)>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
         if entry.file_name().to_string_lossy().starts_with('.') {
@@ -378,7 +390,8 @@ fn walk(root: &Path, dir: &Path, prefix: &Url, files: &mut Vec<(Url, u64)>) -> R
             continue;
         }
         // Symlinks count when they point at a file; linked dirs are not followed (cycles).
-        let meta = std::fs::metadata(&path).map_err(|e| format!("cannot stat {}: {e}", path.display()))?;
+        let meta =
+            std::fs::metadata(&path).map_err(|e| format!("cannot stat {}: {e}", path.display()))?;
         if !meta.is_file() {
             continue;
         }
@@ -426,9 +439,24 @@ mod tests {
     #[test]
     fn duplicates_merge_keeping_the_strictest_expectation_and_every_page() {
         let mut crawl = Crawl::default();
-        crawl.add_link(link("http://h/a.png", Expect::Any, "http://h/one", "source[src]"));
-        crawl.add_link(link("http://h/a.png", Expect::Icon, "http://h/two", "link[rel=icon]"));
-        crawl.add_link(link("http://h/a.png", Expect::Image, "http://h/one", "img[src]"));
+        crawl.add_link(link(
+            "http://h/a.png",
+            Expect::Any,
+            "http://h/one",
+            "source[src]",
+        ));
+        crawl.add_link(link(
+            "http://h/a.png",
+            Expect::Icon,
+            "http://h/two",
+            "link[rel=icon]",
+        ));
+        crawl.add_link(link(
+            "http://h/a.png",
+            Expect::Image,
+            "http://h/one",
+            "img[src]",
+        ));
         crawl.add_file(Url::parse("http://h/a.png").expect("test URL"), 42);
         crawl.add_file(Url::parse("http://h/b.css").expect("test URL"), 7);
         let assets: Vec<Asset> = crawl.assets.into_values().collect();
@@ -437,7 +465,11 @@ mod tests {
         assert_eq!(assets[0].via, "link[rel=icon]");
         assert_eq!(assets[0].size_on_disk, Some(42));
         assert_eq!(
-            assets[0].found_in.iter().map(Url::as_str).collect::<Vec<_>>(),
+            assets[0]
+                .found_in
+                .iter()
+                .map(Url::as_str)
+                .collect::<Vec<_>>(),
             ["http://h/one", "http://h/two"]
         );
         assert_eq!(assets[1].expect, Expect::Stylesheet);
@@ -453,7 +485,10 @@ mod tests {
             path: tmp.path().to_owned(),
             url_prefix: prefix.clone(),
         };
-        assert_eq!(list_static_dir(dir.clone()).await, Err("an empty directory".into()));
+        assert_eq!(
+            list_static_dir(dir.clone()).await,
+            Err("an empty directory".into())
+        );
 
         std::fs::create_dir_all(tmp.path().join("css/sub dir")).expect("mkdir");
         std::fs::write(tmp.path().join("css/sub dir/a b.css"), "a{}").expect("write");
@@ -464,7 +499,10 @@ mod tests {
             files,
             [
                 (Url::parse("http://h:1/static/app.js").expect("test URL"), 0),
-                (Url::parse("http://h:1/static/css/sub%20dir/a%20b.css").expect("test URL"), 3),
+                (
+                    Url::parse("http://h:1/static/css/sub%20dir/a%20b.css").expect("test URL"),
+                    3
+                ),
             ]
         );
 

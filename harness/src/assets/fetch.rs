@@ -8,6 +8,8 @@ use reqwest::{RequestBuilder, StatusCode};
 
 /// A response read to the end.
 pub(crate) struct Fetched {
+    /// Where the response came from, after redirects: references resolve against it.
+    pub(crate) url: url::Url,
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
@@ -39,10 +41,12 @@ pub(crate) async fn send(
         elapsed: started.elapsed(),
     };
     let response = request.timeout(timeout).send().await.map_err(fail)?;
+    let url = response.url().clone();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.bytes().await.map_err(fail)?.to_vec();
     Ok(Fetched {
+        url,
         status,
         headers,
         body,
@@ -76,6 +80,10 @@ pub(crate) fn status_and_preview(fetched: &Fetched) -> String {
     }
     let end = fetched.body.len().min(PREVIEW);
     let text = String::from_utf8_lossy(&fetched.body[..end]);
-    let more = if fetched.body.len() > PREVIEW { "..." } else { "" };
+    let more = if fetched.body.len() > PREVIEW {
+        "..."
+    } else {
+        ""
+    };
     format!("status {code}, body \"{}{more}\"", text.escape_debug())
 }

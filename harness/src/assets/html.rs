@@ -66,6 +66,19 @@ fn visit(sink: &mut LinkSink<'_>, element: ElementRef<'_>) {
             if let Some(poster) = e.attr("poster") {
                 sink.push(poster, Expect::Image, "video[poster]");
             }
+            if let Some(src) = e.attr("src") {
+                sink.push(src, Expect::Any, "video[src]");
+            }
+        }
+        "audio" => {
+            if let Some(src) = e.attr("src") {
+                sink.push(src, Expect::Any, "audio[src]");
+            }
+        }
+        "track" => {
+            if let Some(src) = e.attr("src") {
+                sink.push(src, Expect::Any, "track[src]");
+            }
         }
         "meta" => {
             let content = e.attr("content");
@@ -189,10 +202,7 @@ mod tests {
 
     #[test]
     fn srcset_candidates_drop_descriptors_and_keep_commas_inside_urls() {
-        assert_eq!(
-            srcset_urls("a.png 480w, b.png 960w"),
-            ["a.png", "b.png"]
-        );
+        assert_eq!(srcset_urls("a.png 480w, b.png 960w"), ["a.png", "b.png"]);
         assert_eq!(srcset_urls("a.png"), ["a.png"]);
         assert_eq!(srcset_urls("a.png,b.png 2x"), ["a.png,b.png"]);
         assert_eq!(srcset_urls("a.png, b.png 2x"), ["a.png", "b.png"]);
@@ -200,7 +210,10 @@ mod tests {
             srcset_urls("/img/x,y.png 1x,\n  /img/z.png?w=2,3 2x ,"),
             ["/img/x,y.png", "/img/z.png?w=2,3"]
         );
-        assert_eq!(srcset_urls("  ,a.png 1x (weird, desc), b.png"), ["a.png", "b.png"]);
+        assert_eq!(
+            srcset_urls("  ,a.png 1x (weird, desc), b.png"),
+            ["a.png", "b.png"]
+        );
         assert!(srcset_urls(" , ").is_empty());
     }
 
@@ -228,24 +241,70 @@ mod tests {
             <a href="/notes/two">next</a>
             <img src="/i/a.png" srcset="/i/a-1x.png 1x, /i/a-2x.png 2x">
             <picture><source srcset="/i/b.webp" type="image/webp"><img src="/i/b.png"></picture>
-            <video poster="/i/poster.jpg"><source src="/v/clip.mp4" type="video/mp4"></video>
+            <video poster="/i/poster.jpg"><source src="/v/clip.mp4" type="video/mp4">
+              <track src="/v/clip.vtt" kind="captions"></video>
+            <audio src="/a/song.ogg"></audio>
             <div style="background-image: url('/i/inline.png')"></div>
             </body></html>"##;
         let want = [
-            ("http://h:8080/s/site.css", Expect::Stylesheet, "link[rel=stylesheet]"),
+            (
+                "http://h:8080/s/site.css",
+                Expect::Stylesheet,
+                "link[rel=stylesheet]",
+            ),
             ("http://h:8080/favicon.ico", Expect::Icon, "link[rel=icon]"),
-            ("http://h:8080/notes/touch.png", Expect::Icon, "link[rel=apple-touch-icon]"),
-            ("http://h:8080/mask.svg", Expect::Icon, "link[rel=mask-icon]"),
+            (
+                "http://h:8080/notes/touch.png",
+                Expect::Icon,
+                "link[rel=apple-touch-icon]",
+            ),
+            (
+                "http://h:8080/mask.svg",
+                Expect::Icon,
+                "link[rel=mask-icon]",
+            ),
             ("http://h:8080/f/a.woff2", Expect::Font, "link[rel=preload]"),
-            ("http://h:8080/s/late.css", Expect::Stylesheet, "link[rel=preload]"),
+            (
+                "http://h:8080/s/late.css",
+                Expect::Stylesheet,
+                "link[rel=preload]",
+            ),
             ("http://h:8080/p.js", Expect::Script, "link[rel=preload]"),
-            ("http://h:8080/i/hero.jpg", Expect::Image, "link[rel=preload]"),
-            ("http://h:8080/i/hero-2x.jpg", Expect::Image, "link[imagesrcset]"),
-            ("http://h:8080/m.mjs", Expect::Script, "link[rel=modulepreload]"),
-            ("http://h:8080/site.webmanifest", Expect::Manifest, "link[rel=manifest]"),
-            ("http://h:8080/og.png", Expect::Image, "meta[property=og:image]"),
-            ("http://h:8080/tw.png", Expect::Image, "meta[name=twitter:image]"),
-            ("http://h:8080/notes/app.js?v=3", Expect::Script, "script[src]"),
+            (
+                "http://h:8080/i/hero.jpg",
+                Expect::Image,
+                "link[rel=preload]",
+            ),
+            (
+                "http://h:8080/i/hero-2x.jpg",
+                Expect::Image,
+                "link[imagesrcset]",
+            ),
+            (
+                "http://h:8080/m.mjs",
+                Expect::Script,
+                "link[rel=modulepreload]",
+            ),
+            (
+                "http://h:8080/site.webmanifest",
+                Expect::Manifest,
+                "link[rel=manifest]",
+            ),
+            (
+                "http://h:8080/og.png",
+                Expect::Image,
+                "meta[property=og:image]",
+            ),
+            (
+                "http://h:8080/tw.png",
+                Expect::Image,
+                "meta[name=twitter:image]",
+            ),
+            (
+                "http://h:8080/notes/app.js?v=3",
+                Expect::Script,
+                "script[src]",
+            ),
             ("http://h:8080/bg.png", Expect::Image, "css url()"),
             ("http://h:8080/i/a.png", Expect::Image, "img[src]"),
             ("http://h:8080/i/a-1x.png", Expect::Image, "img[srcset]"),
@@ -254,6 +313,8 @@ mod tests {
             ("http://h:8080/i/b.png", Expect::Image, "img[src]"),
             ("http://h:8080/i/poster.jpg", Expect::Image, "video[poster]"),
             ("http://h:8080/v/clip.mp4", Expect::Any, "source[src]"),
+            ("http://h:8080/v/clip.vtt", Expect::Any, "track[src]"),
+            ("http://h:8080/a/song.ogg", Expect::Any, "audio[src]"),
             ("http://h:8080/i/inline.png", Expect::Image, "css url()"),
         ];
         let got = found(html);
@@ -281,7 +342,8 @@ mod tests {
             ]
         );
 
-        let foreign_base = r##"<base href="https://cdn.example/"><img src="a.png"><img src="/b.png">"##;
+        let foreign_base =
+            r##"<base href="https://cdn.example/"><img src="a.png"><img src="/b.png">"##;
         assert!(found(foreign_base).is_empty());
     }
 

@@ -206,11 +206,20 @@ mod tests {
 
     #[test]
     fn extension_and_expectation_come_from_the_last_segment() {
-        assert_eq!(extension(&url("http://h/a/b.WOFF2?x=1")).as_deref(), Some("woff2"));
+        assert_eq!(
+            extension(&url("http://h/a/b.WOFF2?x=1")).as_deref(),
+            Some("woff2")
+        );
         assert_eq!(extension(&url("http://h/a.b/c")), None);
         assert_eq!(extension(&url("http://h/")), None);
-        assert_eq!(Expect::from_extension(&url("http://h/x.css")), Expect::Stylesheet);
-        assert_eq!(Expect::from_extension(&url("http://h/x.png")), Expect::Image);
+        assert_eq!(
+            Expect::from_extension(&url("http://h/x.css")),
+            Expect::Stylesheet
+        );
+        assert_eq!(
+            Expect::from_extension(&url("http://h/x.png")),
+            Expect::Image
+        );
         assert_eq!(Expect::from_extension(&url("http://h/x.ttf")), Expect::Font);
         assert_eq!(Expect::from_extension(&url("http://h/x.txt")), Expect::Any);
         assert_eq!(path_label(&url("http://h/a.js?v=1")), "/a.js?v=1");

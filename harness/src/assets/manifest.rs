@@ -53,7 +53,14 @@ pub fn links_in_manifest(manifest: &Url, json: &str) -> Result<Vec<Link>, Manife
         return Err(error(ManifestErrorKind::NotAnObject));
     };
     let mut sink = LinkSink::new(manifest);
-    images(&mut sink, root.get("icons"), "icons", Expect::Icon, "manifest icons").map_err(error)?;
+    images(
+        &mut sink,
+        root.get("icons"),
+        "icons",
+        Expect::Icon,
+        "manifest icons",
+    )
+    .map_err(error)?;
     images(
         &mut sink,
         root.get("screenshots"),
@@ -93,17 +100,18 @@ fn images(
     let Some(list) = list else {
         return Ok(());
     };
-    let list = list.as_array().ok_or_else(|| ManifestErrorKind::NotAnArray {
-        field: field.to_owned(),
-    })?;
+    let list = list
+        .as_array()
+        .ok_or_else(|| ManifestErrorKind::NotAnArray {
+            field: field.to_owned(),
+        })?;
     for (index, entry) in list.iter().enumerate() {
-        let src = entry
-            .get("src")
-            .and_then(Value::as_str)
-            .ok_or_else(|| ManifestErrorKind::MissingSrc {
+        let src = entry.get("src").and_then(Value::as_str).ok_or_else(|| {
+            ManifestErrorKind::MissingSrc {
                 field: field.to_owned(),
                 index,
-            })?;
+            }
+        })?;
         sink.push(src, expect, via);
     }
     Ok(())
@@ -138,10 +146,26 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("http://h:8080/static/icons/a.png".to_owned(), Expect::Icon, "manifest icons"),
-                ("http://h:8080/static/icons/b.png".to_owned(), Expect::Icon, "manifest icons"),
-                ("http://h:8080/shot.jpg".to_owned(), Expect::Image, "manifest screenshots"),
-                ("http://h:8080/s.png".to_owned(), Expect::Icon, "manifest shortcut icons"),
+                (
+                    "http://h:8080/static/icons/a.png".to_owned(),
+                    Expect::Icon,
+                    "manifest icons"
+                ),
+                (
+                    "http://h:8080/static/icons/b.png".to_owned(),
+                    Expect::Icon,
+                    "manifest icons"
+                ),
+                (
+                    "http://h:8080/shot.jpg".to_owned(),
+                    Expect::Image,
+                    "manifest screenshots"
+                ),
+                (
+                    "http://h:8080/s.png".to_owned(),
+                    Expect::Icon,
+                    "manifest shortcut icons"
+                ),
             ]
         );
     }
@@ -158,15 +182,24 @@ mod tests {
             ("{ nope", "not valid JSON"),
             ("[1, 2]", "not a JSON object"),
             (r#"{"icons": {"src": "a.png"}}"#, "`icons` is not an array"),
-            (r#"{"icons": [{"src": "a.png"}, {"sizes": "1x1"}]}"#, "`icons[1]` has no string `src`"),
-            (r#"{"shortcuts": [{"icons": 3}]}"#, "`shortcuts[0].icons` is not an array"),
+            (
+                r#"{"icons": [{"src": "a.png"}, {"sizes": "1x1"}]}"#,
+                "`icons[1]` has no string `src`",
+            ),
+            (
+                r#"{"shortcuts": [{"icons": 3}]}"#,
+                "`shortcuts[0].icons` is not an array",
+            ),
         ];
         for (json, want) in cases {
             let message = links_in_manifest(&manifest(), json)
                 .expect_err(json)
                 .to_string();
             assert!(message.contains(want), "{message}");
-            assert!(message.contains("http://h:8080/static/site.webmanifest"), "{message}");
+            assert!(
+                message.contains("http://h:8080/static/site.webmanifest"),
+                "{message}"
+            );
         }
     }
 }

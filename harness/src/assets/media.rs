@@ -38,7 +38,11 @@ pub(crate) fn content_type_verdict(url: &Url, expect: Expect, header: Option<&st
         .as_ref()
         .is_none_or(|(_, types)| types.iter().any(|t| canonical(t) == canon));
     let expect_ok = fits_expectation(expect, &essence, canon);
-    Verdict::expect(ext_ok && expect_ok, expected, format!("Content-Type {header}"))
+    Verdict::expect(
+        ext_ok && expect_ok,
+        expected,
+        format!("Content-Type {header}"),
+    )
 }
 
 /// The media type without parameters, lower-cased: `Text/CSS; charset=utf-8` -> `text/css`.
@@ -151,9 +155,17 @@ mod tests {
             ("/f.woff", Expect::Font, "font/woff"),
             ("/f.ttf", Expect::Font, "font/ttf"),
             ("/f.otf", Expect::Font, "font/otf"),
-            ("/site.webmanifest", Expect::Manifest, "application/manifest+json"),
+            (
+                "/site.webmanifest",
+                Expect::Manifest,
+                "application/manifest+json",
+            ),
             ("/site.webmanifest", Expect::Manifest, "application/json"),
-            ("/manifest.json", Expect::Manifest, "application/manifest+json"),
+            (
+                "/manifest.json",
+                Expect::Manifest,
+                "application/manifest+json",
+            ),
             ("/a.png", Expect::Image, "image/png"),
             ("/a.svg", Expect::Icon, "image/svg+xml"),
             ("/a.map", Expect::Any, "application/json"),
@@ -162,7 +174,11 @@ mod tests {
             ("/unknown.zzqx", Expect::Any, "application/octet-stream"),
         ];
         for (path, expect, header) in ok {
-            assert_eq!(verdict(path, expect, Some(header)), Verdict::Pass, "{path} {header}");
+            assert_eq!(
+                verdict(path, expect, Some(header)),
+                Verdict::Pass,
+                "{path} {header}"
+            );
         }
     }
 
@@ -180,7 +196,10 @@ mod tests {
             ("/a.png", Expect::Stylesheet, "image/png"),
         ];
         for (path, expect, header) in bad {
-            assert!(!verdict(path, expect, Some(header)).passed(), "{path} {header}");
+            assert!(
+                !verdict(path, expect, Some(header)).passed(),
+                "{path} {header}"
+            );
         }
         assert_eq!(
             verdict("/a.js", Expect::Script, Some("application/octet-stream")),

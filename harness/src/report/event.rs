@@ -261,7 +261,11 @@ mod tests {
 
     #[test]
     fn fanout_delivers_every_event_to_every_reporter_in_order() {
-        let (mut a, mut b, mut c) = (Recorder::default(), Recorder::default(), Recorder::default());
+        let (mut a, mut b, mut c) = (
+            Recorder::default(),
+            Recorder::default(),
+            Recorder::default(),
+        );
         let mut fanout = Fanout::new().with(&mut a).with(&mut b);
         fanout.push(&mut c);
         assert_eq!(fanout.len(), 3);
@@ -276,22 +280,33 @@ mod tests {
 
     #[test]
     fn fanout_takes_owned_boxed_reporters() {
-        let mut fanout = Fanout::new().with(Box::new(Recorder::default()) as Box<dyn Reporter + Send>);
+        let mut fanout =
+            Fanout::new().with(Box::new(Recorder::default()) as Box<dyn Reporter + Send>);
         fanout.on_event(&events()[0]);
         assert!(!fanout.is_empty());
     }
 
     #[test]
     fn event_names_its_scenario() {
-        let names: Vec<_> = events().iter().map(|e| e.scenario().map(str::to_owned)).collect();
+        let names: Vec<_> = events()
+            .iter()
+            .map(|e| e.scenario().map(str::to_owned))
+            .collect();
         assert_eq!(names.first(), Some(&None));
         assert_eq!(names.last(), Some(&None));
-        assert!(names[1..names.len() - 1].iter().all(|n| n.as_deref() == Some("s")));
+        assert!(
+            names[1..names.len() - 1]
+                .iter()
+                .all(|n| n.as_deref() == Some("s"))
+        );
     }
 
     #[test]
     fn error_kind_names_are_stable() {
-        assert_eq!(ScenarioErrorKind::TargetNotReady.to_string(), "target-not-ready");
+        assert_eq!(
+            ScenarioErrorKind::TargetNotReady.to_string(),
+            "target-not-ready"
+        );
         assert_eq!(
             serde_json::to_value(ScenarioErrorKind::ScenarioFile).ok(),
             Some(serde_json::json!("scenario-file"))

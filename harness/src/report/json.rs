@@ -15,7 +15,7 @@
 //!                  target_output: string|null } ] }
 //! ```
 //!
-//! Durations are milliseconds as numbers with a fraction.
+//! Durations are milliseconds as numbers, to the microsecond (`15.002`).
 
 use std::time::Duration;
 
@@ -34,7 +34,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Renders the run as a pretty-printed JSON document, ending with a newline.
 pub fn render(report: &RunReport) -> Result<String, RenderError> {
-    let mut text = serde_json::to_string_pretty(&Document::new(report)).map_err(RenderError::Json)?;
+    let mut text =
+        serde_json::to_string_pretty(&Document::new(report)).map_err(RenderError::Json)?;
     text.push('\n');
     Ok(text)
 }
@@ -122,8 +123,9 @@ struct Error<'a> {
     message: &'a str,
 }
 
+/// Milliseconds with microsecond precision, so `15.002` prints as such.
 fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+    d.as_micros() as f64 / 1000.0
 }
 
 impl<'a> Document<'a> {

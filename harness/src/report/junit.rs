@@ -106,7 +106,10 @@ mod tests {
     fn report_junit_escapes_xml_specials_and_round_trips() {
         let mut report = RunReport::new();
         for event in [
-            check("body has <b>&amp;", Verdict::expect(false, "<ok/>", "'\"&\"'")),
+            check(
+                "body has <b>&amp;",
+                Verdict::expect(false, "<ok/>", "'\"&\"'"),
+            ),
             check("passes", Verdict::Pass),
             RunEvent::ScenarioError {
                 scenario: "s&<1>".into(),
@@ -121,7 +124,10 @@ mod tests {
             report.on_event(&event);
         }
         let xml = render(&report).unwrap_or_default();
-        assert!(xml.contains("name=\"body has &lt;b&gt;&amp;amp;\""), "{xml}");
+        assert!(
+            xml.contains("name=\"body has &lt;b&gt;&amp;amp;\""),
+            "{xml}"
+        );
         assert!(xml.contains("classname=\"s&amp;&lt;1&gt;.http\""), "{xml}");
         assert!(!xml.contains("</system-out> &"), "{xml}");
 
@@ -136,14 +142,21 @@ mod tests {
         assert_eq!(failure.time, Some(Duration::from_millis(1500)));
         match &failure.status {
             TestCaseStatus::NonSuccess {
-                message, ty, description, ..
+                message,
+                ty,
+                description,
+                ..
             } => {
                 assert_eq!(
                     message.as_deref(),
                     Some("expected <ok/>, seen '\"&\"' at http://h/?a=1&b=\"2\"")
                 );
                 assert_eq!(ty.as_deref(), Some("http"));
-                assert!(description.as_deref().is_some_and(|d| d.starts_with("expected: <ok/>\n")));
+                assert!(
+                    description
+                        .as_deref()
+                        .is_some_and(|d| d.starts_with("expected: <ok/>\n"))
+                );
             }
             other => panic!("not a failure: {other:?}"),
         }

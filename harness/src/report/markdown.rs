@@ -31,7 +31,11 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
 
 fn summary(report: &RunReport) -> String {
     let mut md = String::new();
-    let icon = if report.passed() { PASS_ICON } else { FAIL_ICON };
+    let icon = if report.passed() {
+        PASS_ICON
+    } else {
+        FAIL_ICON
+    };
     let _ = writeln!(md, "## {icon} {}\n", escape_text(&report.headline()));
 
     let mut facts = Vec::new();
@@ -193,7 +197,10 @@ mod tests {
     fn report_markdown_passing_run_has_no_failures_section() {
         let report = RunReport::from_events(&scenario_events("a", 2, 0));
         let md = summary(&report);
-        assert!(md.starts_with("## ✅ release candidate passes: 2 checks in 1 scenario\n"), "{md}");
+        assert!(
+            md.starts_with("## ✅ release candidate passes: 2 checks in 1 scenario\n"),
+            "{md}"
+        );
         assert!(!md.contains("Failures"), "{md}");
     }
 

@@ -223,9 +223,16 @@ impl RunReport {
             let could_not_run = if t.failed > 0 {
                 count(t.scenarios_errored, "scenario", "scenarios")
             } else {
-                format!("{} of {}", t.scenarios_errored, count(t.scenarios, "scenario", "scenarios"))
+                format!(
+                    "{} of {}",
+                    t.scenarios_errored,
+                    count(t.scenarios, "scenario", "scenarios")
+                )
             };
-            parts.push(format!("{could_not_run} could not run ({})", kinds.join(", ")));
+            parts.push(format!(
+                "{could_not_run} could not run ({})",
+                kinds.join(", ")
+            ));
         }
         format!("release candidate fails: {}", parts.join("; "))
     }
@@ -260,10 +267,13 @@ impl Reporter for RunReport {
                 scenario,
                 kind,
                 message,
-            } => self.scenario_mut(scenario).errors.push(ScenarioErrorRecord {
-                kind: *kind,
-                message: message.clone(),
-            }),
+            } => self
+                .scenario_mut(scenario)
+                .errors
+                .push(ScenarioErrorRecord {
+                    kind: *kind,
+                    message: message.clone(),
+                }),
             RunEvent::TargetOutput { scenario, output } => {
                 let slot = &mut self.scenario_mut(scenario).target_output;
                 match slot {
@@ -342,7 +352,11 @@ pub(crate) mod tests {
         assert!(!report.passed());
         assert_eq!(report.failures().count(), 2);
         assert_eq!(
-            report.scenarios().iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            report
+                .scenarios()
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>(),
             ["a", "b", "c"]
         );
         assert_eq!(report.scenario("c").map(|s| s.duration), Some(None));
@@ -371,7 +385,9 @@ pub(crate) mod tests {
         assert_eq!(report.run().planned, ["s"]);
         assert!(report.is_finished());
         assert_eq!(
-            report.scenario("s").and_then(|s| s.target_output.as_deref()),
+            report
+                .scenario("s")
+                .and_then(|s| s.target_output.as_deref()),
             Some("one\ntwo\n")
         );
     }

@@ -276,7 +276,10 @@ mod tests {
 
     impl Write for Captured {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().map_err(|_| io::Error::other("poisoned"))?.extend_from_slice(buf);
+            self.0
+                .lock()
+                .map_err(|_| io::Error::other("poisoned"))?
+                .extend_from_slice(buf);
             Ok(buf.len())
         }
         fn flush(&mut self) -> io::Result<()> {
@@ -320,10 +323,15 @@ mod tests {
         let text = out.text();
         assert!(text.contains("\nPASS a/check 0\n"), "{text}");
         assert!(
-            text.contains("\nFAIL a/check 1: expected status 200, seen status 500 at http://127.0.0.1:1/1\n"),
+            text.contains(
+                "\nFAIL a/check 1: expected status 200, seen status 500 at http://127.0.0.1:1/1\n"
+            ),
             "{text}"
         );
-        assert!(text.contains("\nERROR b/target-not-ready: b broke\n"), "{text}");
+        assert!(
+            text.contains("\nERROR b/target-not-ready: b broke\n"),
+            "{text}"
+        );
         assert!(text.contains("    | log 2\n"), "{text}");
         assert!(text.contains("\nEXIT 1: a check failed\n"), "{text}");
         assert!(reporter.take_error().is_none());
@@ -338,7 +346,10 @@ mod tests {
         let text = out.text();
         assert!(!text.contains("PASS"), "{text}");
         assert!(text.starts_with("FAIL a/check 1: "), "{text}");
-        assert!(text.contains("SUMMARY [1.50s] release candidate fails: "), "{text}");
+        assert!(
+            text.contains("SUMMARY [1.50s] release candidate fails: "),
+            "{text}"
+        );
         assert_eq!(reporter.report().totals().failed, 1);
     }
 

@@ -105,8 +105,12 @@ pub struct TypeSnapshot {
     pub count: u64,
     /// Operations admitted to the event buffer (including evicted ones).
     pub sampled: u64,
-    /// `sampled / count`: the share of operations that entered the buffer (0 if none).
+    /// The sampling rate actually applied to this type (the configured one, clamped to
+    /// `[0, 1]`), so a reader can spot a rate that silently differs from what was meant.
     pub effective_rate: f64,
+    /// `sampled / count`: the share of operations that entered the buffer (0 if none);
+    /// above `effective_rate` while the minimum-sample guarantee is filling.
+    pub sampled_ratio: f64,
     /// Operations that failed (aborted ones included).
     pub errors: u64,
     /// HTTP bodies dropped before they finished.
@@ -132,7 +136,8 @@ impl TypeSnapshot {
             op_type: op,
             count: total.count,
             sampled,
-            effective_rate: if total.count == 0 {
+            effective_rate: applied_rate(metrics.settings().rate(op)),
+            sampled_ratio: if total.count == 0 {
                 0.0
             } else {
                 sampled as f64 / total.count as f64
@@ -153,6 +158,15 @@ impl TypeSnapshot {
                 })
                 .collect(),
         }
+    }
+}
+
+/// The probability the sampler really uses for a configured `rate`.
+fn applied_rate(rate: f64) -> f64 {
+    if rate.is_nan() {
+        0.0
+    } else {
+        rate.clamp(0.0, 1.0)
     }
 }
 

@@ -7,7 +7,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_reference-server");
 
 fn run_config(env: &[(&str, &str)]) -> (Option<i32>, String, String) {
     let mut command = Command::new(BIN);
-    command.arg("config").env_clear().env("DATA_PATH", "/srv/blog-data");
+    command
+        .arg("config")
+        .env_clear()
+        .env("DATA_PATH", "/srv/blog-data");
     for (key, value) in env {
         command.env(key, value);
     }
@@ -29,11 +32,17 @@ fn config_snapshots() {
     let cases: &[(&str, &[(&str, &str)])] = &[
         ("defaults", &[]),
         ("canonical_float", &[("METRICS_SAMPLING_RATE", " 0.25 ")]),
-        ("plural_alias", &[("METRICS_SAMPLING_RATES", "database=1,http=0.1")]),
+        (
+            "plural_alias",
+            &[("METRICS_SAMPLING_RATES", "database=1,http=0.1")],
+        ),
         (
             "map_with_default_and_typo",
             &[
-                ("METRICS_SAMPLING_RATE", r#"{"database": 1, "default": 0.2}"#),
+                (
+                    "METRICS_SAMPLING_RATE",
+                    r#"{"database": 1, "default": 0.2}"#,
+                ),
                 ("METRICS_SAMPLNG_RATE", "0.5"),
                 ("metrics_buffer_size", "10"),
             ],
@@ -58,6 +67,9 @@ fn config_errors_snapshot() {
         ("METRICS_MIN_SAMPLES", "-1"),
     ]);
     assert_eq!(code, Some(2));
-    assert!(stdout.is_empty(), "no config is printed when it is rejected");
+    assert!(
+        stdout.is_empty(),
+        "no config is printed when it is rejected"
+    );
     insta::assert_snapshot!("config_errors", stderr);
 }

@@ -18,7 +18,10 @@ async fn metrics(t: &TestApp) -> serde_json::Value {
 async fn counts_equal_traffic_at_every_rate_and_sampled_meets_the_minimum() {
     for rate in ["0.0", "0.1", "1.0"] {
         for n in [1u64, 3, 10] {
-            let t = TestApp::new(&[("METRICS_SAMPLING_RATE", rate), ("METRICS_MIN_SAMPLES", "10")]);
+            let t = TestApp::new(&[
+                ("METRICS_SAMPLING_RATE", rate),
+                ("METRICS_MIN_SAMPLES", "10"),
+            ]);
             for _ in 0..n {
                 assert_eq!(t.get("/notes/hello-world").await.status, 200);
             }
@@ -27,8 +30,14 @@ async fn counts_equal_traffic_at_every_rate_and_sampled_meets_the_minimum() {
                 let count = m["types"][kind]["count"].as_u64().expect("count");
                 let sampled = m["types"][kind]["sampled"].as_u64().expect("sampled");
                 assert_eq!(count, n, "rate {rate}, {n} requests: {kind} count");
-                assert!(sampled >= n.min(10), "rate {rate}, {n} requests: {kind} sampled {sampled}");
-                assert_eq!(m["types"][kind]["effective_rate"].as_f64(), Some(rate.parse().expect("rate")));
+                assert!(
+                    sampled >= n.min(10),
+                    "rate {rate}, {n} requests: {kind} sampled {sampled}"
+                );
+                assert_eq!(
+                    m["types"][kind]["effective_rate"].as_f64(),
+                    Some(rate.parse().expect("rate"))
+                );
             }
             let ops = &m["types"]["http"]["operations"];
             assert_eq!(ops[0]["name"], "GET /notes/{slug}");
@@ -41,32 +50,50 @@ async fn counts_equal_traffic_at_every_rate_and_sampled_meets_the_minimum() {
 async fn sampling_beyond_the_minimum_follows_the_rate() {
     // 30 requests, minimum 5: rate 0 keeps exactly 5 events per type, rate 1 all 30.
     for (rate, expected) in [("0", 5u64), ("1", 30)] {
-        let t = TestApp::new(&[("METRICS_SAMPLING_RATE", rate), ("METRICS_MIN_SAMPLES", "5")]);
+        let t = TestApp::new(&[
+            ("METRICS_SAMPLING_RATE", rate),
+            ("METRICS_MIN_SAMPLES", "5"),
+        ]);
         for _ in 0..30 {
             t.get("/").await;
         }
         let m = metrics(&t).await;
         assert_eq!(m["types"]["database"]["count"].as_u64(), Some(30));
-        assert_eq!(m["types"]["database"]["sampled"].as_u64(), Some(expected), "rate {rate}");
+        assert_eq!(
+            m["types"]["database"]["sampled"].as_u64(),
+            Some(expected),
+            "rate {rate}"
+        );
     }
 }
 
 #[tokio::test]
 async fn streamed_large_asset_is_recorded_with_its_exact_size() {
     let t = TestApp::new(&[]);
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/site/static/img/large.png");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/site/static/img/large.png");
     let size = std::fs::metadata(path).expect("fixture").len();
     assert!(size > 1024 * 1024);
     let reply = t.get("/static/img/large.png").await;
     assert_eq!(reply.body.len() as u64, size);
-    let head = t.send(Request::head("/static/img/large.png").body(Body::empty()).expect("req")).await;
+    let head = t
+        .send(
+            Request::head("/static/img/large.png")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
     assert_eq!(head.status, 200);
 
     let m = metrics(&t).await;
     let op = &m["types"]["http"]["operations"][0];
     assert_eq!(op["name"], "GET /static/*", "{op}");
     assert_eq!(op["count"].as_u64(), Some(1));
-    assert_eq!(op["bytes"].as_u64(), Some(size), "GET bytes counted while streaming");
+    assert_eq!(
+        op["bytes"].as_u64(),
+        Some(size),
+        "GET bytes counted while streaming"
+    );
     let head_op = &m["types"]["http"]["operations"][1];
     assert_eq!(head_op["name"], "HEAD /static/*", "{head_op}");
     assert_eq!(head_op["bytes"].as_u64(), Some(0), "HEAD counts 0 bytes");
@@ -78,7 +105,11 @@ async fn a_body_dropped_mid_stream_is_recorded_as_aborted() {
     let response = t
         .app
         .router()
-        .oneshot(Request::get("/static/img/large.png").body(Body::empty()).expect("req"))
+        .oneshot(
+            Request::get("/static/img/large.png")
+                .body(Body::empty())
+                .expect("req"),
+        )
         .await
         .expect("infallible");
     let mut body = response.into_body();
@@ -89,7 +120,10 @@ async fn a_body_dropped_mid_stream_is_recorded_as_aborted() {
     let http = &m["types"]["http"];
     assert_eq!(http["aborted"].as_u64(), Some(1), "{http}");
     let op = &http["operations"][0];
-    assert!(op["bytes"].as_u64().expect("bytes") > 0, "bytes sent before the abort are kept");
+    assert!(
+        op["bytes"].as_u64().expect("bytes") > 0,
+        "bytes sent before the abort are kept"
+    );
 }
 
 #[tokio::test]
@@ -104,7 +138,10 @@ async fn prometheus_exposition_has_the_same_counts() {
         .find(|l| l.starts_with("refserver_operations_total{") && l.contains("type=\"database\""))
         .unwrap_or_else(|| panic!("no database series in:\n{text}"));
     assert!(line.ends_with(" 3"), "{line}");
-    assert!(text.contains("refserver_db_pool_connections"), "pool gauges exported");
+    assert!(
+        text.contains("refserver_db_pool_connections"),
+        "pool gauges exported"
+    );
     assert!(text.trim_end().ends_with("# EOF"));
 }
 

@@ -16,8 +16,16 @@ async fn buffered_body_size_turns_static_files_into_500s() {
     let broken = TestApp::new(&[("REFSERVER_REGRESSIONS", "buffered-body-size")]);
     let reply = broken.get("/static/css/style.css").await;
     assert_eq!(reply.status, 500);
-    assert!(reply.text().contains("direct passthrough mode"), "{}", reply.text());
-    assert_eq!(broken.get("/").await.status, 200, "buffered pages still work, as in rc.1");
+    assert!(
+        reply.text().contains("direct passthrough mode"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(
+        broken.get("/").await.status,
+        200,
+        "buffered pages still work, as in rc.1"
+    );
 }
 
 #[tokio::test]
@@ -25,7 +33,10 @@ async fn wrong_content_type_serves_octet_stream() {
     let broken = TestApp::new(&[("REFSERVER_REGRESSIONS", "wrong-content-type")]);
     let reply = broken.get("/static/css/style.css").await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/octet-stream")
+    );
 }
 
 #[tokio::test]
@@ -33,16 +44,32 @@ async fn plural_sampling_key_ignores_the_canonical_key() {
     let env = [("METRICS_SAMPLING_RATE", "1.0")];
     let fixed = TestApp::new(&env);
     let rate = |m: serde_json::Value| m["types"]["database"]["effective_rate"].as_f64();
-    assert_eq!(rate(fixed.admin_get("/admin/metrics").await.json()), Some(1.0));
+    assert_eq!(
+        rate(fixed.admin_get("/admin/metrics").await.json()),
+        Some(1.0)
+    );
 
     let broken = TestApp::new(&[env[0], ("REFSERVER_REGRESSIONS", "plural-sampling-key")]);
-    assert_eq!(rate(broken.admin_get("/admin/metrics").await.json()), Some(0.1), "silent 10%");
+    assert_eq!(
+        rate(broken.admin_get("/admin/metrics").await.json()),
+        Some(0.1),
+        "silent 10%"
+    );
     // The effective config still claims 1.0: exactly the rc.1 mismatch.
     let config = broken.admin_get("/admin/config").await.json();
-    assert_eq!(config["settings"]["METRICS_SAMPLING_RATE"]["value"]["database"], 1.0);
+    assert_eq!(
+        config["settings"]["METRICS_SAMPLING_RATE"]["value"]["database"],
+        1.0
+    );
 
-    let plural = TestApp::new(&[("METRICS_SAMPLING_RATES", "0.5"), ("REFSERVER_REGRESSIONS", "plural-sampling-key")]);
-    assert_eq!(rate(plural.admin_get("/admin/metrics").await.json()), Some(0.5));
+    let plural = TestApp::new(&[
+        ("METRICS_SAMPLING_RATES", "0.5"),
+        ("REFSERVER_REGRESSIONS", "plural-sampling-key"),
+    ]);
+    assert_eq!(
+        rate(plural.admin_get("/admin/metrics").await.json()),
+        Some(0.5)
+    );
 }
 
 #[tokio::test]
@@ -55,11 +82,19 @@ async fn legacy_sampling_computes_aggregates_from_samples() {
         broken.get("/notes/hello-world").await;
     }
     assert_eq!(count(&fixed, "database").await, 10);
-    assert_eq!(count(&broken, "database").await, 0, "no minimum, aggregates from samples");
+    assert_eq!(
+        count(&broken, "database").await,
+        0,
+        "no minimum, aggregates from samples"
+    );
 
     let default_rate = TestApp::new(&[("REFSERVER_REGRESSIONS", "legacy-sampling")]);
     let m = default_rate.admin_get("/admin/metrics").await.json();
-    assert_eq!(m["types"]["database"]["effective_rate"].as_f64(), Some(0.1), "old 10% default");
+    assert_eq!(
+        m["types"]["database"]["effective_rate"].as_f64(),
+        Some(0.1),
+        "old 10% default"
+    );
 }
 
 #[tokio::test]
@@ -75,7 +110,10 @@ async fn unwired_db_metrics_leaves_database_counts_at_zero() {
 
 #[tokio::test]
 async fn switches_are_listed_in_the_effective_config() {
-    let t = TestApp::new(&[("REFSERVER_REGRESSIONS", "wrong-content-type,unwired-db-metrics")]);
+    let t = TestApp::new(&[(
+        "REFSERVER_REGRESSIONS",
+        "wrong-content-type,unwired-db-metrics",
+    )]);
     let config = t.admin_get("/admin/config").await.json();
     let listed = config["regressions"].as_array().expect("list").len();
     assert_eq!(listed, 2, "{config}");
