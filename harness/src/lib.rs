@@ -4,8 +4,10 @@
 //! The library never parses command lines; `main.rs` is a thin CLI over it.
 
 pub mod assets;
+pub mod bench_gate;
 pub mod exit_codes;
 pub mod metrics;
 pub mod outcome;
 pub mod report;
+pub mod scenario;
 pub mod target;

@@ -1,0 +1,44 @@
+//! A stand-in IndieAuth token endpoint, so write paths can be exercised without a
+//! real identity provider. Built on wiremock, which is what it is made for.
+
+use wiremock::matchers::{header, method};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A running mock endpoint; stops when dropped.
+pub struct TokenEndpoint {
+    server: MockServer,
+}
+
+impl TokenEndpoint {
+    /// Accepts exactly `token` (answering `me` and `scope`), rejects every other with 401.
+    pub async fn start(token: &str, me: &str, scope: &str) -> Self {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(header("authorization", format!("Bearer {token}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "me": me,
+                "scope": scope,
+                "client_id": "https://rc-harness.invalid/",
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .set_body_json(serde_json::json!({"error": "invalid_token"})),
+            )
+            .mount(&server)
+            .await;
+        Self { server }
+    }
+
+    /// The URL to put in the target's `TOKEN_ENDPOINT`.
+    pub fn url(&self) -> String {
+        format!("{}/token", self.server.uri())
+    }
+
+    /// How many verification requests the target made.
+    pub async fn calls(&self) -> usize {
+        self.server.received_requests().await.map_or(0, |r| r.len())
+    }
+}
