@@ -1,0 +1,190 @@
+//! Shared set-up for the monitoring-overhead benches: the monitoring variants every
+//! bench compares side by side, reference-server apps built for each, an in-process
+//! request helper and the criterion configuration that keeps a full run short.
+//!
+//! Bench ids are `<bench>/<subject>/<variant>`, e.g. `requests/note_page/rate_1.0`;
+//! `benches/budgets.toml` names them and the harness's bench gate reads criterion's
+//! results under `target/criterion/`.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{Request, StatusCode};
+use criterion::Criterion;
+use http_body_util::BodyExt;
+use reference_server::App;
+use reference_server::config::{self, ConfigErrors, EnvMap};
+use reference_server::monitoring::MonitorSettings;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// The admin token every bench app uses (admin routes are not benched).
+pub const ADMIN_TOKEN: &str = "bench-admin-token-0123456789abcdef";
+
+/// How monitoring is configured for one variant of a bench.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Monitoring {
+    /// `METRICS_ENABLED=false`: no middleware, `record` returns at once.
+    Off,
+    /// Monitoring on with `METRICS_SAMPLING_RATE` set to this rate for every type.
+    Sampled(f64),
+}
+
+/// The variants measured side by side: off, then on at sampling 0.0, 0.1 and 1.0.
+pub const MONITORING: [Monitoring; 4] = [
+    Monitoring::Off,
+    Monitoring::Sampled(0.0),
+    Monitoring::Sampled(0.1),
+    Monitoring::Sampled(1.0),
+];
+
+impl Monitoring {
+    /// The last segment of the bench id: `off`, `rate_0.0`, `rate_0.1`, `rate_1.0`.
+    pub fn id(self) -> String {
+        match self {
+            Monitoring::Off => "off".to_owned(),
+            Monitoring::Sampled(rate) => format!("rate_{rate:.1}"),
+        }
+    }
+
+    /// The environment entries that configure this variant.
+    pub fn env(self) -> Vec<(&'static str, String)> {
+        match self {
+            Monitoring::Off => vec![("METRICS_ENABLED", "false".to_owned())],
+            Monitoring::Sampled(rate) => vec![
+                ("METRICS_ENABLED", "true".to_owned()),
+                ("METRICS_SAMPLING_RATE", rate.to_string()),
+            ],
+        }
+    }
+
+    /// The recorder settings of this variant, for benches that build a `Metrics`
+    /// directly: the documented defaults with this rate (or disabled).
+    pub fn settings(self) -> MonitorSettings {
+        match self {
+            Monitoring::Off => MonitorSettings {
+                enabled: false,
+                ..MonitorSettings::default()
+            },
+            Monitoring::Sampled(rate) => MonitorSettings::default().with_rate(rate),
+        }
+    }
+}
+
+/// Why a bench app could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The temporary data directory could not be created.
+    #[error("cannot create a temp data directory: {0}")]
+    TempDir(std::io::Error),
+    /// The bench environment did not resolve to a valid configuration.
+    #[error("bench configuration is invalid: {0}")]
+    Config(ConfigErrors),
+    /// The server refused to start.
+    #[error("the reference server did not start: {0}")]
+    Startup(reference_server::StartupError),
+}
+
+/// A reference-server app over its own temporary data directory (seeded database),
+/// removed when dropped.
+pub struct BenchApp {
+    app: App,
+    /// Kept alive (not read) so the data directory outlives the app.
+    _dir: TempDir,
+}
+
+impl BenchApp {
+    /// Builds an app configured for `monitoring`, with default static files.
+    pub fn new(monitoring: Monitoring) -> Result<Self, SetupError> {
+        let dir = tempfile::tempdir().map_err(SetupError::TempDir)?;
+        let mut env = EnvMap::new();
+        env.insert("DATA_PATH".into(), dir.path().display().to_string());
+        env.insert("ADMIN_TOKEN".into(), ADMIN_TOKEN.into());
+        for (key, value) in monitoring.env() {
+            env.insert(key.into(), value);
+        }
+        let config = config::resolve(&env).map_err(SetupError::Config)?;
+        let app = App::build(config).map_err(SetupError::Startup)?;
+        Ok(Self { app, _dir: dir })
+    }
+
+    /// The built app (router, metrics, pool).
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+}
+
+/// Sends `GET uri` through `router` in-process (no network) and reads the whole body.
+///
+/// # Panics
+///
+/// Never for a valid `uri`: axum routers are infallible, and in-memory bodies do not
+/// fail to read. A malformed `uri` panics, which is a bug in the bench.
+pub async fn get(router: Router, uri: &str) -> (StatusCode, Bytes) {
+    let request = Request::get(uri)
+        .body(Body::empty())
+        .expect("bench URIs are valid");
+    let response = match router.oneshot(request).await {
+        Ok(response) => response,
+        Err(infallible) => match infallible {},
+    };
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("in-process bodies read")
+        .to_bytes();
+    (status, body)
+}
+
+/// A current-thread tokio runtime (with timers and the blocking pool the database
+/// handlers use), as a server worker would run one request.
+///
+/// # Panics
+///
+/// When the operating system refuses the runtime's resources.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// The criterion configuration all benches share: 1 s warm-up, ~3 s of measurement,
+/// 40 samples, so a full `cargo bench -p rc-benches` takes a few minutes. Command-line
+/// flags (`--quick`, `--measurement-time`, `--save-baseline`) still override it.
+pub fn criterion_config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(40)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_ids_are_the_budget_names() {
+        let ids: Vec<String> = MONITORING.iter().map(|m| m.id()).collect();
+        assert_eq!(ids, ["off", "rate_0.0", "rate_0.1", "rate_1.0"]);
+    }
+
+    #[test]
+    fn variants_configure_the_monitor_they_name() {
+        for monitoring in MONITORING {
+            let bench = BenchApp::new(monitoring).expect("app builds");
+            let settings = bench.app().metrics().settings();
+            match monitoring {
+                Monitoring::Off => assert!(!settings.enabled),
+                Monitoring::Sampled(rate) => {
+                    assert!(settings.enabled);
+                    assert_eq!(settings.rates, [rate; 3]);
+                }
+            }
+            assert_eq!(monitoring.settings().enabled, settings.enabled);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Builds the reference server image `rc-harness/reference-server:dev` FROM scratch.
+#
+# 1. Compiles a statically linked reference-server on the host (its own target dir,
+#    target/static, so it never fights the workspace's normal builds).
+# 2. Hashes the image inputs: the binary, ci/Dockerfile and fixtures/site/static.
+# 3. If the `dev` image already carries that hash (label org.rc-harness.inputs), stops
+#    there: idempotent, and fast when nothing changed (cargo's no-op check plus one
+#    `docker image inspect`).
+# 4. Otherwise stages a minimal build context (binary, static/, empty data/) under
+#    target/image-context and runs `docker build`, tagging `:dev` and `:<hash12>`.
+# It always ends by printing the image size.
+#
+# Environment:
+#   IMAGE            repository name (default rc-harness/reference-server)
+#   SKIP_CARGO=1     use the binary already in target/static (no cargo invocation)
+#   FORCE=1          rebuild the image even when the inputs hash matches
+#   DOCKER_HOST      honoured by the docker CLI as usual
+#
+# No registry is used: nothing is pulled, nothing is pushed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+IMAGE="${IMAGE:-rc-harness/reference-server}"
+TRIPLE="x86_64-unknown-linux-gnu"
+TARGET_DIR="$ROOT/target/static"
+BINARY="$TARGET_DIR/$TRIPLE/release/reference-server"
+DOCKERFILE="$ROOT/ci/Dockerfile"
+STATIC_SRC="$ROOT/fixtures/site/static"
+CONTEXT="$ROOT/target/image-context"
+HASH_LABEL="org.rc-harness.inputs"
+
+log() { printf 'build-image: %s\n' "$*" >&2; }
+
+if ! docker info >/dev/null 2>&1; then
+    log "no Docker engine answers (DOCKER_HOST=${DOCKER_HOST:-unset}); cannot build the image"
+    exit 3
+fi
+
+if [[ "${SKIP_CARGO:-0}" != 1 ]]; then
+    log "cargo build --release -p reference-server --target $TRIPLE (static)"
+    # RUSTFLAGS applies only to the target crate with an explicit --target, not to build
+    # scripts or proc macros. CARGO_ENCODED_RUSTFLAGS would override it: drop it.
+    env -u CARGO_ENCODED_RUSTFLAGS \
+        RUSTFLAGS="-C target-feature=+crt-static" \
+        nice -n 10 cargo build --quiet --release -p reference-server \
+        --target "$TRIPLE" --target-dir "$TARGET_DIR"
+fi
+[[ -x "$BINARY" ]] || { log "missing binary $BINARY"; exit 1; }
+
+# A dynamically linked binary would start nowhere in a scratch image: refuse it.
+if command -v file >/dev/null 2>&1; then
+    if ! file -L "$BINARY" | grep -Eq 'statically linked|static-pie linked'; then
+        log "$BINARY is not statically linked: $(file -L "$BINARY")"
+        exit 1
+    fi
+fi
+
+# Inputs hash: every input file's path and content, in a stable order.
+inputs_hash() {
+    {
+        (cd "$(dirname "$BINARY")" && sha256sum reference-server)
+        (cd "$ROOT" && sha256sum ci/Dockerfile)
+        (cd "$STATIC_SRC" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+        # Empty directories and file modes matter to COPY too.
+        (cd "$STATIC_SRC" && find . -printf '%y %m %p\n' | LC_ALL=C sort)
+    } | sha256sum | cut -c1-64
+}
+HASH="$(inputs_hash)"
+SHORT="${HASH:0:12}"
+
+print_size() {
+    local bytes
+    bytes="$(docker image inspect -f '{{.Size}}' "$IMAGE:dev")"
+    log "image $IMAGE:dev ($IMAGE:$SHORT) size: $bytes bytes ($(awk -v b="$bytes" 'BEGIN { printf "%.1f MiB", b / 1048576 }'))"
+}
+
+current="$(docker image inspect -f "{{index .Config.Labels \"$HASH_LABEL\"}}" "$IMAGE:dev" 2>/dev/null || true)"
+if [[ "$current" == "$HASH" && "${FORCE:-0}" != 1 ]]; then
+    # Make sure the content tag exists too (it may have been removed by hand).
+    docker image tag "$IMAGE:dev" "$IMAGE:$SHORT"
+    log "up to date: inputs $SHORT unchanged, not rebuilding"
+    print_size
+    exit 0
+fi
+
+log "staging build context in ${CONTEXT#"$ROOT"/}"
+rm -rf "$CONTEXT"
+mkdir -p "$CONTEXT/data"
+cp "$BINARY" "$CONTEXT/reference-server"
+# Symbols are of no use in the image (~2 MiB); the hash is of the unstripped binary.
+if command -v strip >/dev/null 2>&1; then
+    strip --strip-all "$CONTEXT/reference-server"
+fi
+cp -R "$STATIC_SRC" "$CONTEXT/static"
+
+log "docker build -t $IMAGE:dev -t $IMAGE:$SHORT"
+# The classic builder is enough for FROM scratch; BuildKit may not be installed.
+# Its output (and the legacy builder's deprecation notice) is shown only on failure.
+if ! build_log="$(DOCKER_BUILDKIT="${DOCKER_BUILDKIT:-0}" docker build \
+    --file "$DOCKERFILE" \
+    --label "$HASH_LABEL=$HASH" \
+    --tag "$IMAGE:dev" \
+    --tag "$IMAGE:$SHORT" \
+    "$CONTEXT" 2>&1)"; then
+    printf '%s\n' "$build_log" >&2
+    log "docker build failed"
+    exit 1
+fi
+rm -rf "$CONTEXT"
+# Older content tags of this repository would pile up: keep only the current one.
+docker image ls --format '{{.Repository}}:{{.Tag}}' "$IMAGE" |
+    grep -Ev ":(dev|$SHORT)\$" | grep -E ':[0-9a-f]{12}$' |
+    xargs -r docker image rm >/dev/null 2>&1 || true
+log "built $IMAGE:dev (inputs $SHORT)"
+print_size

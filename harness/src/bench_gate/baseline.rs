@@ -1,0 +1,84 @@
+//! Comparing the latest run (`new/`) with a baseline criterion saved earlier
+//! (`cargo bench -p rc-benches -- --save-baseline NAME` writes `<bench>/NAME/`), to
+//! catch a bench that got slower between two commits.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::error::{BenchGateError, BenchGateErrorKind};
+use super::evaluate::{Check, GateReport, Limit, Verdict, limit_verdict};
+use super::results::{NEW_LABEL, Results, Statistic, load_labelled, load_results};
+
+/// Compares every bench's latest median with baseline `baseline_name` under
+/// `criterion_dir`. A bench fails when `new / baseline > 1 + max_regression`
+/// (`max_regression` is a fraction: `0.05` allows 5% slower). A bench in the baseline
+/// but not in the latest run fails (it was not measured); a bench new since the
+/// baseline is listed and does not fail.
+pub fn compare_baseline(
+    criterion_dir: impl AsRef<Path>,
+    baseline_name: &str,
+    max_regression: f64,
+) -> Result<GateReport, BenchGateError> {
+    let dir = criterion_dir.as_ref();
+    if baseline_name.is_empty()
+        || baseline_name == NEW_LABEL
+        || baseline_name.contains(['/', '\\'])
+        || baseline_name.starts_with('.')
+    {
+        return Err(BenchGateError::new(
+            dir,
+            BenchGateErrorKind::InvalidBaselineName(baseline_name.to_owned()),
+        ));
+    }
+    if !(max_regression.is_finite() && max_regression >= 0.0) {
+        return Err(BenchGateError::new(
+            dir,
+            BenchGateErrorKind::InvalidRegression(max_regression),
+        ));
+    }
+    let new = load_results(dir)?;
+    let base = load_labelled(dir, baseline_name)?;
+    Ok(compare_results(
+        &new,
+        &base,
+        max_regression,
+        Statistic::default(),
+    ))
+}
+
+/// [`compare_baseline`] over results already loaded, with a chosen statistic.
+pub fn compare_results(
+    new: &Results,
+    base: &Results,
+    max_regression: f64,
+    statistic: Statistic,
+) -> GateReport {
+    let ids: BTreeSet<&str> = new
+        .iter()
+        .chain(base.iter())
+        .map(|r| r.id.as_str())
+        .collect();
+    let checks = ids
+        .into_iter()
+        .map(|id| {
+            let latest = new.get(id);
+            let saved = base.get(id);
+            let mut check = Check {
+                name: format!("vs baseline `{}`", base.label()),
+                bench: id.to_owned(),
+                baseline: Some(format!("{id} @ {}", base.label())),
+                bench_estimate: latest.map(|r| r.estimate(statistic)),
+                baseline_estimate: saved.map(|r| r.estimate(statistic)),
+                limit: Limit::Ratio(1.0 + max_regression),
+                verdict: Verdict::Pass,
+            };
+            check.verdict = match (latest, saved) {
+                (Some(_), Some(_)) => limit_verdict(&check),
+                (Some(_), None) => Verdict::NoBaseline,
+                (None, _) => Verdict::Missing(vec![id.to_owned()]),
+            };
+            check
+        })
+        .collect();
+    GateReport { statistic, checks }
+}

@@ -1,0 +1,222 @@
+//! The budgets file (`benches/budgets.toml`): which bench ids are compared and the
+//! most overhead each comparison may show.
+//!
+//! ```toml
+//! statistic = "median"      # or "mean": which criterion point estimate is compared
+//! max_run_gap_s = 300       # ratio/added pairs must be measured this close together
+//!
+//! [[ratio]]                 # numerator / denominator <= max
+//! name = "note page, sampling 1.0 vs off"
+//! numerator = "requests/note_page/rate_1.0"
+//! denominator = "requests/note_page/off"
+//! max = 1.02
+//!
+//! [[added]]                 # numerator - denominator <= max_ns
+//! numerator = "queries/point_query/monitored_rate_1.0"
+//! denominator = "queries/point_query/raw"
+//! max_ns = 100
+//!
+//! [[absolute]]              # bench <= max_ns
+//! bench = "recording/database/rate_0.0"
+//! max_ns = 50
+//! ```
+//!
+//! Unknown keys are errors (a typo never disables a budget), and `name` is optional:
+//! it defaults to the ids compared.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::error::{BenchGateError, BenchGateErrorKind};
+use super::results::Statistic;
+
+/// The budgets file the benches crate ships, relative to the workspace root.
+pub const DEFAULT_BUDGETS_FILE: &str = "benches/budgets.toml";
+
+/// Default for [`Budgets::max_run_gap_s`]: a full `cargo bench -p rc-benches` measures
+/// the variants of one group well within this; a partial re-run minutes later does not.
+pub const DEFAULT_MAX_RUN_GAP_S: u64 = 300;
+
+/// Every budget the gate enforces.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budgets {
+    /// Which point estimate is compared (default: median).
+    #[serde(default)]
+    pub statistic: Statistic,
+    /// The two sides of a ratio or added budget must have been written at most this
+    /// many seconds apart, i.e. come from the same run; otherwise the check fails.
+    #[serde(default = "default_max_run_gap_s")]
+    pub max_run_gap_s: u64,
+    /// Relative budgets: numerator / denominator.
+    #[serde(default)]
+    pub ratio: Vec<RatioBudget>,
+    /// Added-time budgets: numerator - denominator, in ns.
+    #[serde(default)]
+    pub added: Vec<AddedBudget>,
+    /// Absolute budgets on one bench, in ns.
+    #[serde(default)]
+    pub absolute: Vec<AbsoluteBudget>,
+}
+
+fn default_max_run_gap_s() -> u64 {
+    DEFAULT_MAX_RUN_GAP_S
+}
+
+/// `numerator / denominator <= max`, e.g. monitoring on vs off.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatioBudget {
+    /// What the budget is about, for the report.
+    pub name: Option<String>,
+    /// The bench id measured with the overhead (e.g. `.../rate_1.0`).
+    pub numerator: String,
+    /// The bench id measured without it (e.g. `.../off`).
+    pub denominator: String,
+    /// Largest ratio allowed, e.g. `1.02` for 2% overhead.
+    pub max: f64,
+}
+
+/// `numerator - denominator <= max_ns`: overhead as time added per iteration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddedBudget {
+    /// What the budget is about, for the report.
+    pub name: Option<String>,
+    /// The bench id measured with the overhead.
+    pub numerator: String,
+    /// The bench id measured without it.
+    pub denominator: String,
+    /// Most nanoseconds the overhead may add.
+    pub max_ns: f64,
+}
+
+/// `bench <= max_ns` per iteration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbsoluteBudget {
+    /// What the budget is about, for the report.
+    pub name: Option<String>,
+    /// The bench id.
+    pub bench: String,
+    /// Most nanoseconds one iteration may take.
+    pub max_ns: f64,
+}
+
+impl RatioBudget {
+    /// The name given, else `numerator / denominator`.
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{} / {}", self.numerator, self.denominator))
+    }
+}
+
+impl AddedBudget {
+    /// The name given, else `numerator - denominator`.
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{} - {}", self.numerator, self.denominator))
+    }
+}
+
+impl AbsoluteBudget {
+    /// The name given, else the bench id.
+    pub fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.bench.clone())
+    }
+}
+
+impl Budgets {
+    /// Parses and validates budgets from TOML text; `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<Self, BenchGateError> {
+        let budgets: Budgets = toml::from_str(text)
+            .map_err(|e| BenchGateError::new(origin, BenchGateErrorKind::Toml(e)))?;
+        budgets
+            .validate()
+            .map_err(|kind| BenchGateError::new(origin, kind))?;
+        Ok(budgets)
+    }
+
+    /// How many budgets there are.
+    pub fn len(&self) -> usize {
+        self.ratio.len() + self.added.len() + self.absolute.len()
+    }
+
+    /// Whether there is no budget at all (never true for a loaded file).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn validate(&self) -> Result<(), BenchGateErrorKind> {
+        if self.is_empty() {
+            return Err(BenchGateErrorKind::NoBudgets);
+        }
+        for b in &self.ratio {
+            check_pair(&b.display_name(), &b.numerator, &b.denominator)?;
+            check_limit(&b.display_name(), "max", b.max, false)?;
+        }
+        for b in &self.added {
+            check_pair(&b.display_name(), &b.numerator, &b.denominator)?;
+            check_limit(&b.display_name(), "max_ns", b.max_ns, true)?;
+        }
+        for b in &self.absolute {
+            check_id(&b.display_name(), "bench", &b.bench)?;
+            check_limit(&b.display_name(), "max_ns", b.max_ns, false)?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads and validates the budgets file at `path` (usually [`DEFAULT_BUDGETS_FILE`]).
+pub fn load_budgets(path: impl AsRef<Path>) -> Result<Budgets, BenchGateError> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BenchGateError::new(path, BenchGateErrorKind::Io(e)))?;
+    Budgets::parse(&text, path)
+}
+
+fn invalid(name: &str, reason: String) -> BenchGateErrorKind {
+    BenchGateErrorKind::InvalidBudget {
+        name: name.to_owned(),
+        reason,
+    }
+}
+
+fn check_id(name: &str, field: &str, id: &str) -> Result<(), BenchGateErrorKind> {
+    if id.trim().is_empty() {
+        return Err(invalid(name, format!("`{field}` is empty")));
+    }
+    Ok(())
+}
+
+fn check_pair(name: &str, numerator: &str, denominator: &str) -> Result<(), BenchGateErrorKind> {
+    check_id(name, "numerator", numerator)?;
+    check_id(name, "denominator", denominator)?;
+    if numerator == denominator {
+        return Err(invalid(
+            name,
+            format!("numerator and denominator are both `{numerator}`"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_limit(
+    name: &str,
+    field: &str,
+    value: f64,
+    zero_ok: bool,
+) -> Result<(), BenchGateErrorKind> {
+    let ok = value.is_finite() && (value > 0.0 || (zero_ok && value == 0.0));
+    if !ok {
+        let expected = if zero_ok { ">= 0" } else { "> 0" };
+        return Err(invalid(
+            name,
+            format!("`{field}` must be a finite number {expected}, got {value}"),
+        ));
+    }
+    Ok(())
+}

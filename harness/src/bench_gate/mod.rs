@@ -1,0 +1,45 @@
+//! The bench gate: reads criterion's results, checks the monitoring-overhead budgets
+//! of `benches/budgets.toml` and renders the verdict as a Markdown table.
+//!
+//! Inputs are what `cargo bench -p rc-benches` leaves behind: for every bench,
+//! `target/criterion/<group>/<function>/<value>/new/{benchmark.json,estimates.json}`.
+//! Bench ids come from `benchmark.json` (`full_id`), never from directory names, which
+//! criterion mangles. Times are criterion's point estimates in nanoseconds per
+//! iteration — the median unless the budgets file says `statistic = "mean"`.
+//!
+//! Ratios and added times compare two benches of the same run (both sides' estimates
+//! must have been written within `max_run_gap_s`). A budget naming a bench with no
+//! result fails: nothing passes silently.
+//!
+//! ```no_run
+//! use harness::bench_gate::{DEFAULT_BUDGETS_FILE, DEFAULT_CRITERION_DIR, evaluate,
+//!     load_budgets, load_results};
+//! # fn main() -> Result<(), harness::bench_gate::BenchGateError> {
+//! let budgets = load_budgets(DEFAULT_BUDGETS_FILE)?;
+//! let results = load_results(DEFAULT_CRITERION_DIR)?;
+//! let report = evaluate(&budgets, &results);
+//! println!("{}", report.to_markdown());
+//! std::process::exit(if report.passed() { 0 } else { 1 });
+//! # }
+//! ```
+
+mod baseline;
+mod budgets;
+mod error;
+mod evaluate;
+mod results;
+
+#[cfg(test)]
+mod tests;
+
+pub use baseline::{compare_baseline, compare_results};
+pub use budgets::{
+    AbsoluteBudget, AddedBudget, Budgets, DEFAULT_BUDGETS_FILE, DEFAULT_MAX_RUN_GAP_S, RatioBudget,
+    load_budgets,
+};
+pub use error::{BenchGateError, BenchGateErrorKind};
+pub use evaluate::{Check, GateReport, Limit, Verdict, evaluate};
+pub use results::{
+    BenchResult, DEFAULT_CRITERION_DIR, Estimate, NEW_LABEL, Results, Statistic, load_labelled,
+    load_results,
+};

@@ -1,0 +1,527 @@
+//! Container targets against a real Docker engine: the reference image (built by
+//! `ci/build-image.sh`, never pulled) boots, serves health and static assets, takes the
+//! regression switches as env, reports a refused configuration, is removed on drop (also
+//! after a panic), and keeps notes written through Micropub across stop/start and
+//! SIGKILL on the same volume.
+//!
+//! Runs only when a Docker engine answers; otherwise prints one line and passes, unless
+//! `HARNESS_REQUIRE_DOCKER=1`, which makes a missing engine a failure.
+
+// One module named after the area, so `cargo test -p harness container` selects every
+// test here as well as the unit tests in `harness::target::container`.
+mod container {
+    use std::collections::BTreeMap;
+    use std::io::Write;
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
+
+    use harness::target::container::{ContainerOptions, ContainerTarget, LABEL, sweep};
+    use harness::target::{BootError, Target, TargetSpec, boot, boot_expecting_exit};
+    use wiremock::matchers::{header, method};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    const IMAGE: &str = "rc-harness/reference-server";
+    const TAG: &str = "dev";
+    /// The first build compiles a static release binary: minutes on two cores.
+    const BUILD_TIMEOUT: Duration = Duration::from_secs(25 * 60);
+    const SITE: &str = "https://blog.example";
+    const GOOD: &str = "good-token";
+
+    /// Whether to run: a Docker engine answers and the image is built. Without an
+    /// engine, prints one line (once per test binary) and returns false, or panics when
+    /// `HARNESS_REQUIRE_DOCKER=1`.
+    fn docker_ready() -> bool {
+        static ENGINE: OnceLock<bool> = OnceLock::new();
+        let engine = *ENGINE.get_or_init(|| {
+            let answers = engine_answers();
+            if !answers && std::env::var("HARNESS_REQUIRE_DOCKER").as_deref() != Ok("1") {
+                // Written past libtest's capture on purpose: a skip must be visible.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "skipping container tests: no Docker engine (set HARNESS_REQUIRE_DOCKER=1 to make this a failure)"
+                );
+            }
+            answers
+        });
+        if !engine {
+            assert!(
+                std::env::var("HARNESS_REQUIRE_DOCKER").as_deref() != Ok("1"),
+                "HARNESS_REQUIRE_DOCKER=1 but no Docker engine answers `docker info`"
+            );
+            return false;
+        }
+        static IMAGE_BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+        if let Err(e) = IMAGE_BUILT.get_or_init(build_image) {
+            panic!("{e}");
+        }
+        true
+    }
+
+    fn engine_answers() -> bool {
+        Command::new("docker")
+            .arg("info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn workspace_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".."))
+    }
+
+    /// Runs `ci/build-image.sh` (a no-op when its inputs did not change), bounded in
+    /// time; on timeout kills its whole process group (cargo included).
+    fn build_image() -> Result<(), String> {
+        use std::os::unix::process::CommandExt;
+        let script = workspace_root().join("ci/build-image.sh");
+        let mut child = Command::new("bash")
+            .arg(&script)
+            .current_dir(workspace_root())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        let stderr = child.stderr.take();
+        let collect = std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut stderr) = stderr {
+                let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            }
+            text
+        });
+        let started = Instant::now();
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if started.elapsed() > BUILD_TIMEOUT => {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", "--", &format!("-{}", child.id())])
+                        .status();
+                    let _ = child.wait();
+                    return Err(format!(
+                        "{} did not finish within {BUILD_TIMEOUT:?}",
+                        script.display()
+                    ));
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(200)),
+                Err(e) => return Err(format!("waiting for {}: {e}", script.display())),
+            }
+        };
+        let log = collect.join().unwrap_or_default();
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{} failed ({status}):\n{log}", script.display()))
+        }
+    }
+
+    fn spec(tag: &str) -> TargetSpec {
+        let text = format!(
+            r#"
+            name = "reference-container"
+            kind = "container"
+            [container]
+            image = "{IMAGE}"
+            tag = "{tag}"
+            port = 8000
+            env = {{ ADMIN_TOKEN = "container-admin-token" }}
+            [ready]
+            path = "/health"
+            timeout_secs = 60
+            "#
+        );
+        TargetSpec::parse(&text, workspace_root()).expect("valid target file")
+    }
+
+    fn http_client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("client")
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    async fn get(client: &reqwest::Client, target: &Target, path: &str) -> reqwest::Response {
+        let url = target.url(path).expect("url");
+        client
+            .get(url.clone())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: {e}\noutput:\n{}", target.output()))
+    }
+
+    /// Container ids that still exist and carry our label.
+    fn labelled_containers() -> Vec<String> {
+        let out = Command::new("docker")
+            .args(["ps", "--all", "--no-trunc", "--quiet", "--filter"])
+            .arg(format!("label={LABEL}"))
+            .output()
+            .expect("docker ps");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn container_exists(id: &str) -> bool {
+        Command::new("docker")
+            .args(["container", "inspect", id])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    #[tokio::test]
+    async fn serves_health_and_static_assets() {
+        if !docker_ready() {
+            return;
+        }
+        let client = http_client();
+        let target = boot(&spec(TAG), &BTreeMap::new(), &client)
+            .await
+            .unwrap_or_else(|e| panic!("boot: {e}\n{}", e.output().unwrap_or_default()));
+        assert!(matches!(target, Target::Container(_)));
+        assert_eq!(target.url("/").expect("url").host_str(), Some("127.0.0.1"));
+
+        let health = get(&client, &target, "/health").await;
+        assert_eq!(health.status(), 200);
+        let css = get(&client, &target, "/static/css/style.css").await;
+        assert_eq!(css.status(), 200, "output:\n{}", target.output());
+        let content_type = css
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(content_type.starts_with("text/css"), "{content_type}");
+        assert!(!css.bytes().await.expect("body").is_empty());
+
+        let output = target.output();
+        assert!(
+            output.contains("[stdout] listening on http://0.0.0.0:8000"),
+            "{output}"
+        );
+    }
+
+    /// Guards the `buffered-body-size` regression switch: passed as container env, it
+    /// must turn streamed static responses into 500s, as the incident did.
+    #[tokio::test]
+    async fn regression_switch_reaches_the_container() {
+        if !docker_ready() {
+            return;
+        }
+        let client = http_client();
+        let switch = env(&[("REFSERVER_REGRESSIONS", "buffered-body-size")]);
+        let target = boot(&spec(TAG), &switch, &client)
+            .await
+            .unwrap_or_else(|e| panic!("boot: {e}\n{}", e.output().unwrap_or_default()));
+        assert_eq!(get(&client, &target, "/health").await.status(), 200);
+        let css = get(&client, &target, "/static/css/style.css").await;
+        assert_eq!(css.status(), 500, "output:\n{}", target.output());
+        assert!(
+            target.output().contains("REGRESSION SWITCHES ON"),
+            "{}",
+            target.output()
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_configuration_reports_exit_code_and_output() {
+        if !docker_ready() {
+            return;
+        }
+        let bad = env(&[("METRICS_SAMPLING_RATE", "2.5")]);
+        let (code, output) = boot_expecting_exit(&spec(TAG), &bad, &http_client())
+            .await
+            .expect("the container exits");
+        assert_eq!(code, Some(2), "{output}");
+        assert!(output.contains("METRICS_SAMPLING_RATE"), "{output}");
+    }
+
+    #[tokio::test]
+    async fn missing_image_is_a_clear_boot_error() {
+        if !docker_ready() {
+            return;
+        }
+        let Err(error) = boot(&spec("no-such-tag"), &BTreeMap::new(), &http_client()).await else {
+            panic!("booted an image that does not exist");
+        };
+        let message = error.to_string();
+        assert!(matches!(error, BootError::Spawn { .. }), "{message}");
+        assert!(message.contains("no-such-tag"), "{message}");
+        assert!(message.contains("ci/build-image.sh"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn container_is_removed_on_drop_even_after_a_panic() {
+        if !docker_ready() {
+            return;
+        }
+        let client = http_client();
+        let target = boot(&spec(TAG), &BTreeMap::new(), &client)
+            .await
+            .expect("boot");
+        let Target::Container(container) = &target else {
+            panic!("not a container target");
+        };
+        let id = container.id().to_owned();
+        assert!(labelled_containers().contains(&id), "carries {LABEL}");
+        drop(target);
+        assert!(!container_exists(&id), "{id} still exists after drop");
+        assert!(!labelled_containers().contains(&id));
+
+        // A test that panics while holding a target: unwinding drops it.
+        let panicked = std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let target = boot(&spec(TAG), &BTreeMap::new(), &http_client())
+                    .await
+                    .expect("boot");
+                let Target::Container(container) = &target else {
+                    panic!("not a container target");
+                };
+                let id = container.id().to_owned();
+                std::panic::panic_any(id);
+            })
+        })
+        .join()
+        .expect_err("the thread panicked");
+        let id = panicked
+            .downcast_ref::<String>()
+            .expect("the panic carried the id")
+            .clone();
+        assert!(!container_exists(&id), "{id} survived a panicking test");
+    }
+
+    /// Without an engine the other tests skip; this one checks that `boot` then says
+    /// plainly that no engine answers (and does nothing when one does).
+    #[tokio::test]
+    async fn without_an_engine_boot_says_so() {
+        if engine_answers() {
+            return;
+        }
+        let Err(error) = boot(&spec(TAG), &BTreeMap::new(), &http_client()).await else {
+            panic!("booted a container without a Docker engine");
+        };
+        assert!(
+            error.to_string().contains("no Docker engine answers"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn sweep_removes_leftovers_but_not_live_runs() {
+        if !docker_ready() {
+            return;
+        }
+        let docker = |args: &[&str]| {
+            let out = Command::new("docker").args(args).output().expect("docker");
+            assert!(
+                out.status.success(),
+                "docker {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        // Left by a run whose process is gone (no pid is this large).
+        let stale = format!("rc-harness-999999999-{}-stale", std::process::id());
+        docker(&["create", "--name", &stale, &format!("{IMAGE}:{TAG}")]);
+        docker(&["volume", "create", "--label", LABEL, &stale]);
+        let live = boot(&spec(TAG), &BTreeMap::new(), &http_client())
+            .await
+            .expect("boot");
+        let Target::Container(container) = &live else {
+            panic!("not a container target");
+        };
+
+        let swept = sweep().expect("sweep");
+        assert!(!container_exists(&stale), "{swept:?}");
+        assert!(swept.volumes.contains(&stale), "{swept:?}");
+        assert!(
+            container_exists(container.id()),
+            "swept a live run's container"
+        );
+        assert!(!swept.containers.iter().any(|id| id == container.id()));
+    }
+
+    /// A named volume, labelled like everything the harness creates; removed on drop.
+    struct Volume(String);
+
+    impl Volume {
+        fn create() -> Self {
+            // `rc-harness-<pid>-…`: `sweep` leaves it alone while this process lives.
+            let name = format!("rc-harness-{}-volume", std::process::id());
+            let status = Command::new("docker")
+                .args(["volume", "create", "--label", LABEL, &name])
+                .stdout(Stdio::null())
+                .status()
+                .expect("docker volume create");
+            assert!(status.success(), "docker volume create {name}");
+            Self(name)
+        }
+    }
+
+    impl Drop for Volume {
+        fn drop(&mut self) {
+            let _ = Command::new("docker")
+                .args(["volume", "rm", "--force", &self.0])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+
+    /// The address containers on the default bridge reach this machine at: the
+    /// network's gateway, or by Docker's convention the subnet's first address (the
+    /// default bridge often reports no gateway).
+    fn bridge_gateway() -> std::net::Ipv4Addr {
+        let out = Command::new("docker")
+            .args([
+                "network",
+                "inspect",
+                "bridge",
+                "--format",
+                "{{range .IPAM.Config}}{{.Gateway}} {{.Subnet}}{{end}}",
+            ])
+            .output()
+            .expect("docker network inspect");
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let mut words = text.split_whitespace();
+        let (first, second) = (words.next(), words.next());
+        if let Some(gateway) = first.and_then(|w| w.parse().ok()) {
+            return gateway;
+        }
+        let subnet = second.or(first).unwrap_or_default();
+        let network: std::net::Ipv4Addr = subnet
+            .split('/')
+            .next()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("bridge network has no IPv4 subnet: {text:?}"));
+        std::net::Ipv4Addr::from(u32::from(network) + 1)
+    }
+
+    /// An IndieAuth token endpoint the container can reach: bound on the bridge gateway
+    /// only (not every interface), knowing one token with `create` scope.
+    async fn token_endpoint(gateway: std::net::Ipv4Addr) -> MockServer {
+        let listener = std::net::TcpListener::bind((gateway, 0))
+            .unwrap_or_else(|e| panic!("bind the bridge gateway {gateway}: {e}"));
+        let server = MockServer::builder().listener(listener).start().await;
+        Mock::given(method("GET"))
+            .and(header("authorization", format!("Bearer {GOOD}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "me": format!("{SITE}/"), "scope": "create",
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    async fn boot_on(
+        volume: &Volume,
+        server: &MockServer,
+        client: &reqwest::Client,
+    ) -> ContainerTarget {
+        let endpoint = format!("{}/token", server.uri());
+        let extra = env(&[("TOKEN_ENDPOINT", &endpoint), ("SITE_URL", SITE)]);
+        let options = ContainerOptions {
+            volumes: vec![(volume.0.clone(), "/data".to_owned())],
+        };
+        ContainerTarget::boot(&spec(TAG), &extra, &options, client)
+            .await
+            .unwrap_or_else(|e| panic!("boot: {e}\n{}", e.output().unwrap_or_default()))
+    }
+
+    async fn post_note(client: &reqwest::Client, target: &ContainerTarget, slug: &str) {
+        let url = target.base_url().join("/micropub").expect("url");
+        let response = client
+            .post(url)
+            .bearer_auth(GOOD)
+            .form(&[
+                ("h", "entry"),
+                ("name", slug),
+                ("mp-slug", slug),
+                ("content", "Written in a container."),
+            ])
+            .send()
+            .await
+            .expect("POST /micropub");
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert_eq!(status, 201, "{body}\noutput:\n{}", target.output());
+    }
+
+    async fn note_status(client: &reqwest::Client, target: &ContainerTarget, slug: &str) -> u16 {
+        let url = target
+            .base_url()
+            .join(&format!("/notes/{slug}"))
+            .expect("url");
+        client
+            .get(url)
+            .send()
+            .await
+            .expect("GET note")
+            .status()
+            .as_u16()
+    }
+
+    #[tokio::test]
+    async fn notes_survive_stop_start_and_sigkill_on_the_same_volume() {
+        if !docker_ready() {
+            return;
+        }
+        let client = http_client();
+        let volume = Volume::create();
+        let server = token_endpoint(bridge_gateway()).await;
+
+        let first = boot_on(&volume, &server, &client).await;
+        assert_eq!(note_status(&client, &first, "kept-across-stop").await, 404);
+        post_note(&client, &first, "kept-across-stop").await;
+        first.stop().expect("docker stop");
+        assert_eq!(first.exited().flatten(), Some(0), "{}", first.output());
+        drop(first);
+
+        let second = boot_on(&volume, &server, &client).await;
+        assert_eq!(
+            note_status(&client, &second, "kept-across-stop").await,
+            200,
+            "a graceful stop lost the note; output:\n{}",
+            second.output()
+        );
+        post_note(&client, &second, "kept-across-kill").await;
+        second.kill().expect("docker kill");
+        assert_eq!(second.exited().flatten(), Some(137), "{}", second.output());
+        drop(second);
+
+        let third = boot_on(&volume, &server, &client).await;
+        for slug in ["kept-across-stop", "kept-across-kill"] {
+            assert_eq!(
+                note_status(&client, &third, slug).await,
+                200,
+                "{slug} lost after SIGKILL; output:\n{}",
+                third.output()
+            );
+        }
+    }
+}
