@@ -1,3 +1,279 @@
-//! The `harness` command line.
+//! The `harness` command line: a thin layer over the library.
+//!
+//! Exit codes (see `harness::exit_codes`): 0 pass, 1 a check failed, 2 usage or
+//! scenario-file error, 3 the target never became ready.
 
-fn main() {}
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use harness::assets::{AssetOptions, StaticDir, check_site};
+use harness::exit_codes;
+use harness::report::{
+    Fanout, Reporter, RunEvent, RunReport, TerminalMode, TerminalReporter, write_all,
+};
+use harness::scenario::{RunOptions, Scenario, run_scenarios};
+use harness::target::TargetSpec;
+
+/// Where this workspace keeps scenarios: the defaults when run with `cargo run`.
+const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Release-candidate regression harness for blog servers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Boot the target, run every scenario, print a summary and write reports.
+    Gate {
+        /// Target file (default: the reference server as a process).
+        #[arg(long)]
+        target: Option<PathBuf>,
+        /// Scenario files to run (default: every scenarios/*.toml).
+        #[arg(long = "scenario")]
+        scenarios: Vec<PathBuf>,
+        /// Where junit.xml, report.json and summary.md go.
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+        /// Extra environment for every boot, KEY=VALUE (repeatable).
+        #[arg(long = "env", value_parser = parse_key_value)]
+        env: Vec<(String, String)>,
+    },
+    /// Check every asset of a running site, ad hoc.
+    CheckAssets {
+        /// The site's base URL, e.g. http://127.0.0.1:8000/.
+        url: url::Url,
+        /// Pages to crawl, relative to URL (default: /).
+        #[arg(long = "page")]
+        pages: Vec<String>,
+        /// Also check every file under this directory...
+        #[arg(long)]
+        static_dir: Option<PathBuf>,
+        /// ...served under this URL path.
+        #[arg(long, default_value = "/static/")]
+        static_prefix: String,
+        /// Where reports go (none when omitted).
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+    },
+    /// Compare criterion results with budgets; print a Markdown table; exit 1 on a breach.
+    BenchGate {
+        /// Criterion's output directory.
+        #[arg(long)]
+        criterion_dir: Option<PathBuf>,
+        /// The budgets file.
+        #[arg(long)]
+        budgets: Option<PathBuf>,
+        /// Instead of budgets, compare against this saved criterion baseline...
+        #[arg(long)]
+        baseline: Option<String>,
+        /// ...allowing this relative slow-down (0.05 = 5%).
+        #[arg(long, default_value_t = 0.05)]
+        max_regression: f64,
+    },
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {text:?}"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("harness: cannot start the async runtime: {e}");
+            return ExitCode::from(exit_codes::USAGE as u8);
+        }
+    };
+    let result = match cli.command {
+        Command::Gate {
+            target,
+            scenarios,
+            report_dir,
+            env,
+        } => runtime.block_on(gate(
+            target,
+            scenarios,
+            report_dir,
+            env.into_iter().collect(),
+        )),
+        Command::CheckAssets {
+            url,
+            pages,
+            static_dir,
+            static_prefix,
+            report_dir,
+        } => runtime.block_on(check_assets(
+            url,
+            pages,
+            static_dir,
+            static_prefix,
+            report_dir,
+        )),
+        Command::BenchGate {
+            criterion_dir,
+            budgets,
+            baseline,
+            max_regression,
+        } => bench_gate(criterion_dir, budgets, baseline, max_regression),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("harness: {e:#}");
+            ExitCode::from(exit_codes::USAGE as u8)
+        }
+    }
+}
+
+fn default_report_dir() -> PathBuf {
+    Path::new(WORKSPACE).join("target/rc-report")
+}
+
+async fn gate(
+    target: Option<PathBuf>,
+    scenario_files: Vec<PathBuf>,
+    report_dir: Option<PathBuf>,
+    env: BTreeMap<String, String>,
+) -> anyhow::Result<i32> {
+    let target = target
+        .unwrap_or_else(|| Path::new(WORKSPACE).join("scenarios/targets/reference-process.toml"));
+    let spec = TargetSpec::load(&target)?;
+    let scenarios = if scenario_files.is_empty() {
+        Scenario::load_dir(&Path::new(WORKSPACE).join("scenarios"))?
+    } else {
+        scenario_files
+            .iter()
+            .map(|p| Scenario::load(p))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let options = RunOptions {
+        extra_env: env,
+        ..RunOptions::default()
+    };
+    let mut report = RunReport::new();
+    let mut terminal = TerminalReporter::new(Box::new(std::io::stderr()), TerminalMode::detect());
+    {
+        let mut fanout = Fanout::new().with(&mut report).with(&mut terminal);
+        run_scenarios(&scenarios, &spec, &options, &mut fanout).await;
+    }
+    finish(&report, report_dir.unwrap_or_else(default_report_dir))
+}
+
+async fn check_assets(
+    url: url::Url,
+    pages: Vec<String>,
+    static_dir: Option<PathBuf>,
+    static_prefix: String,
+    report_dir: Option<PathBuf>,
+) -> anyhow::Result<i32> {
+    let pages = if pages.is_empty() {
+        vec!["/".to_owned()]
+    } else {
+        pages
+    };
+    let start_urls = pages
+        .iter()
+        .map(|p| {
+            url.join(p)
+                .with_context(|| format!("page {p:?} does not join onto {url}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut options = AssetOptions::new(start_urls);
+    if let Some(path) = static_dir {
+        let url_prefix = url
+            .join(&static_prefix)
+            .with_context(|| format!("--static-prefix {static_prefix:?}"))?;
+        options.static_dir = Some(StaticDir { path, url_prefix });
+    }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .context("cannot build an HTTP client")?;
+    let mut report = RunReport::new();
+    let mut terminal = TerminalReporter::new(Box::new(std::io::stderr()), TerminalMode::detect());
+    {
+        let mut fanout = Fanout::new().with(&mut report).with(&mut terminal);
+        let scenario = "check-assets".to_owned();
+        let started = std::time::Instant::now();
+        fanout.on_event(&RunEvent::RunStarted {
+            target: url.to_string(),
+            scenarios: vec![scenario.clone()],
+        });
+        fanout.on_event(&RunEvent::ScenarioStarted {
+            scenario: scenario.clone(),
+        });
+        for outcome in check_site(&client, &options).await {
+            fanout.on_event(&RunEvent::Check {
+                scenario: scenario.clone(),
+                outcome,
+            });
+        }
+        fanout.on_event(&RunEvent::ScenarioFinished {
+            scenario,
+            duration: started.elapsed(),
+        });
+        fanout.on_event(&RunEvent::RunFinished {
+            duration: started.elapsed(),
+        });
+    }
+    match report_dir {
+        Some(dir) => finish(&report, dir),
+        None => Ok(exit_codes::for_run(&report)),
+    }
+}
+
+/// Writes the reports, prints where they are, and picks the exit code.
+fn finish(report: &RunReport, dir: PathBuf) -> anyhow::Result<i32> {
+    let files = write_all(report, &dir)?;
+    let mut err = std::io::stderr().lock();
+    writeln!(
+        err,
+        "reports: {}, {}, {}",
+        files.junit.display(),
+        files.json.display(),
+        files.markdown.display()
+    )?;
+    writeln!(err, "{}", report.headline())?;
+    Ok(exit_codes::for_run(report))
+}
+
+fn bench_gate(
+    criterion_dir: Option<PathBuf>,
+    budgets: Option<PathBuf>,
+    baseline: Option<String>,
+    max_regression: f64,
+) -> anyhow::Result<i32> {
+    let criterion_dir =
+        criterion_dir.unwrap_or_else(|| Path::new(WORKSPACE).join("target/criterion"));
+    let report = match baseline {
+        Some(name) => harness::bench_gate::compare_baseline(&criterion_dir, &name, max_regression)?,
+        None => {
+            let budgets =
+                budgets.unwrap_or_else(|| Path::new(WORKSPACE).join("benches/budgets.toml"));
+            let budgets = harness::bench_gate::load_budgets(&budgets)?;
+            let results = harness::bench_gate::load_results(&criterion_dir)?;
+            harness::bench_gate::evaluate(&budgets, &results)
+        }
+    };
+    println!("{}", report.to_markdown());
+    Ok(if report.passed() {
+        exit_codes::PASS
+    } else {
+        exit_codes::CHECK_FAILED
+    })
+}

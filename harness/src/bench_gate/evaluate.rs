@@ -323,11 +323,17 @@ fn measured(check: &Check) -> String {
     let Some(value) = check.measured() else {
         return "—".to_owned();
     };
+    let shown = format(value);
     match check.measured_range() {
-        Some((low, high)) if low.is_finite() && high.is_finite() && low < high => {
-            format!("{} ({} – {})", format(value), format(low), format(high))
+        Some((low, high)) if low.is_finite() && high.is_finite() => {
+            let (low, high) = (format(low), format(high));
+            if low == high {
+                shown
+            } else {
+                format!("{shown} ({low} – {high})")
+            }
         }
-        _ => format(value),
+        _ => shown,
     }
 }
 

@@ -116,11 +116,15 @@ fn passing_set_passes_and_renders_a_table() {
     assert!(
         md.contains(
             "| note page, sampling 1.0 vs off | `requests/note_page/rate_1.0` | \
-             `requests/note_page/off` | 40000 | 40400 | 1.010× | ≤ 1.02× | ✅ pass |"
+             `requests/note_page/off` | 40000 | 40400 | 1.010× (1.008× – 1.012×) | ≤ 1.02× | \
+             ✅ pass |"
         ),
         "{md}"
     );
-    assert!(md.contains("| +60.0 ns | ≤ +100 ns | ✅ pass |"), "{md}");
+    assert!(
+        md.contains("| +60.0 ns (+59.2 ns – +60.8 ns) | ≤ +100 ns | ✅ pass |"),
+        "{md}"
+    );
     assert!(
         md.contains(
             "| `recording/database/rate_0.0` | — | — | 21.5 | 21.5 ns | ≤ 50 ns | ✅ pass |"
@@ -144,7 +148,10 @@ fn breach_fails_the_gate() {
         md.starts_with("❌ Bench gate: 3 of 4 checks passed"),
         "{md}"
     );
-    assert!(md.contains("| 1.050× | ≤ 1.02× | ❌ over budget |"), "{md}");
+    assert!(
+        md.contains("| 1.050× (1.048× – 1.052×) | ≤ 1.02× | ❌ over budget |"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -300,6 +307,41 @@ fn pairs_from_different_runs_fail() {
 }
 
 #[test]
+fn noisy_results_are_flagged_inconclusive() {
+    let wide = |point: f64| Estimate {
+        point_ns: point,
+        lower_ns: point * 0.9,
+        upper_ns: point * 1.1,
+    };
+    let results = Results::from_results(
+        "t",
+        NEW_LABEL,
+        [("on", 101.0), ("off", 100.0)].map(|(id, ns)| BenchResult {
+            id: id.to_owned(),
+            dir: PathBuf::from(id),
+            mean: wide(ns),
+            median: wide(ns),
+            measured_at: None,
+        }),
+    );
+    let budgets = Budgets::parse(
+        "[[ratio]]\nnumerator = \"on\"\ndenominator = \"off\"\nmax = 1.02\n",
+        Path::new("b.toml"),
+    )
+    .expect("parse");
+    let report = evaluate(&budgets, &results);
+    let check = &report.checks[0];
+    // Decided on the point estimates, flagged because the interval spans the budget.
+    assert_eq!(check.verdict, Verdict::Pass);
+    assert!(!check.conclusive());
+    let (low, high) = check.measured_range().expect("range");
+    assert!((low - 90.9 / 110.0).abs() < 1e-9 && (high - 111.1 / 90.0).abs() < 1e-9);
+    let md = report.to_markdown();
+    assert!(md.contains("1 inconclusive"), "{md}");
+    assert!(md.contains("| ✅ pass ⚠️ inconclusive |"), "{md}");
+}
+
+#[test]
 fn zero_time_baseline_never_passes_a_ratio() {
     let results = Results::from_results(
         "t",
@@ -427,8 +469,14 @@ fn baseline_comparison_flags_regressions_and_unmeasured_benches() {
     );
     assert!(!report.passed());
     let md = report.to_markdown();
-    assert!(md.contains("| 1.300× | ≤ 1.05× | ❌ over budget |"), "{md}");
-    assert!(md.contains("➖ new, no baseline"), "{md}");
+    assert!(
+        md.contains("| 1.300× (1.297× – 1.303×) | ≤ 1.05× | ❌ over budget |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 5.0 | — | ≤ 1.05× | ➖ new, no baseline |"),
+        "{md}"
+    );
 
     let err = compare_baseline(root, "nightly", 0.05).expect_err("no such baseline");
     assert!(err.to_string().contains("--save-baseline nightly"), "{err}");

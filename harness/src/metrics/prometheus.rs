@@ -26,6 +26,19 @@ pub struct Series {
 /// Parses an exposition: OpenMetrics when it ends in `# EOF`, Prometheus text otherwise.
 pub fn parse_exposition(text: &str) -> Result<Vec<Series>, String> {
     let openmetrics = text.trim_end().ends_with("# EOF");
+    // `openmetrics-parser` 0.4 refuses `# UNIT` on histograms, which the OpenMetrics
+    // spec allows (and prometheus-client writes). Units are metadata no check reads.
+    let without_units: String;
+    let text = if openmetrics && text.contains("# UNIT ") {
+        without_units = text
+            .lines()
+            .filter(|line| !line.starts_with("# UNIT "))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        without_units.as_str()
+    } else {
+        text
+    };
     // The parser has internal `unwrap`s; a hostile exposition must not crash the gate.
     let parsed = std::panic::catch_unwind(|| {
         if openmetrics {
@@ -275,6 +288,7 @@ mod tests {
     use super::*;
 
     const OPENMETRICS: &str = "# HELP refserver_operations Operations.\n\
+# UNIT refserver_duration_seconds seconds\n\
 # TYPE refserver_operations counter\n\
 refserver_operations_total{type=\"database\",operation=\"SELECT notes\"} 3\n\
 refserver_operations_total{type=\"database\",operation=\"SELECT -\"} 2\n\
