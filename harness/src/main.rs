@@ -17,7 +17,8 @@ use harness::report::{
     Fanout, Reporter, RunEvent, RunReport, TerminalMode, TerminalReporter, write_all,
 };
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
-use harness::target::TargetSpec;
+use harness::target::container::sweep;
+use harness::target::{Kind, TargetSpec};
 
 /// Where this workspace keeps scenarios: the defaults when run with `cargo run`.
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
@@ -165,13 +166,34 @@ async fn gate(
         extra_env: env,
         ..RunOptions::default()
     };
+    let containers = spec.kind == Kind::Container;
+    if containers {
+        sweep_leftovers("before the run");
+    }
     let mut report = RunReport::new();
     let mut terminal = TerminalReporter::new(Box::new(std::io::stderr()), TerminalMode::detect());
     {
         let mut fanout = Fanout::new().with(&mut report).with(&mut terminal);
         run_scenarios(&scenarios, &spec, &options, &mut fanout).await;
     }
+    if containers {
+        sweep_leftovers("after the run");
+    }
     finish(&report, report_dir.unwrap_or_else(default_report_dir))
+}
+
+/// Removes containers and volumes earlier harness runs left behind, saying so when there
+/// were any; a failed sweep is a warning (without an engine, boots say so themselves).
+fn sweep_leftovers(when: &str) {
+    match sweep() {
+        Ok(swept) if swept.containers.is_empty() && swept.volumes.is_empty() => {}
+        Ok(swept) => eprintln!(
+            "harness: removed {} leftover container(s) and {} volume(s) {when}",
+            swept.containers.len(),
+            swept.volumes.len()
+        ),
+        Err(e) => eprintln!("harness: warning: cannot sweep leftover containers {when}: {e}"),
+    }
 }
 
 async fn check_assets(

@@ -17,7 +17,9 @@ mod container {
     use std::sync::OnceLock;
     use std::time::{Duration, Instant};
 
-    use harness::target::container::{ContainerOptions, ContainerTarget, LABEL, sweep};
+    use harness::target::container::{
+        ContainerOptions, ContainerTarget, LABEL, bridge_gateway, sweep,
+    };
     use harness::target::{BootError, Target, TargetSpec, boot, boot_expecting_exit};
     use wiremock::matchers::{header, method};
     use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -389,35 +391,6 @@ mod container {
         }
     }
 
-    /// The address containers on the default bridge reach this machine at: the
-    /// network's gateway, or by Docker's convention the subnet's first address (the
-    /// default bridge often reports no gateway).
-    fn bridge_gateway() -> std::net::Ipv4Addr {
-        let out = Command::new("docker")
-            .args([
-                "network",
-                "inspect",
-                "bridge",
-                "--format",
-                "{{range .IPAM.Config}}{{.Gateway}} {{.Subnet}}{{end}}",
-            ])
-            .output()
-            .expect("docker network inspect");
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let mut words = text.split_whitespace();
-        let (first, second) = (words.next(), words.next());
-        if let Some(gateway) = first.and_then(|w| w.parse().ok()) {
-            return gateway;
-        }
-        let subnet = second.or(first).unwrap_or_default();
-        let network: std::net::Ipv4Addr = subnet
-            .split('/')
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("bridge network has no IPv4 subnet: {text:?}"));
-        std::net::Ipv4Addr::from(u32::from(network) + 1)
-    }
-
     /// An IndieAuth token endpoint the container can reach: bound on the bridge gateway
     /// only (not every interface), knowing one token with `create` scope.
     async fn token_endpoint(gateway: std::net::Ipv4Addr) -> MockServer {
@@ -493,7 +466,7 @@ mod container {
         }
         let client = http_client();
         let volume = Volume::create();
-        let server = token_endpoint(bridge_gateway()).await;
+        let server = token_endpoint(bridge_gateway().expect("the bridge gateway")).await;
 
         let first = boot_on(&volume, &server, &client).await;
         assert_eq!(note_status(&client, &first, "kept-across-stop").await, 404);

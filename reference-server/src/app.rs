@@ -8,10 +8,10 @@ use axum::http::HeaderMap;
 use axum::middleware;
 
 use crate::auth::AdminToken;
-use crate::config::{Config, OpType as ConfigOpType, Regression, SamplingRates, Source};
+use crate::config::{Config, Regression, SamplingRates, Source};
 use crate::db::{DbError, Pool, PoolOptions};
 use crate::http_monitor::{self, HttpMonitor};
-use crate::monitoring::{Metrics, MonitorSettings};
+use crate::monitoring::{Metrics, MonitorSettings, OpType};
 use crate::render::{RenderError, Renderer};
 use crate::{routes, static_files};
 
@@ -150,14 +150,14 @@ pub fn build_app(config: Config) -> Result<Router, StartupError> {
 fn monitor_settings(config: &Config) -> MonitorSettings {
     let regressions = &config.regressions.value;
     let sampling = &config.sampling.value;
-    let mut rates = ConfigOpType::ALL.map(|t| sampling.rate(t));
+    let mut rates = OpType::ALL.map(|t| sampling.rate(t));
     if regressions.contains(Regression::PluralSamplingKey) {
         // v1.1.2-rc.1: the buffer read only METRICS_SAMPLING_RATES and, finding
         // nothing usable, silently sampled 10%.
         rates = config
             .raw("METRICS_SAMPLING_RATES")
             .and_then(|raw| SamplingRates::parse("METRICS_SAMPLING_RATES", raw).ok())
-            .map_or([0.1; 3], |parsed| ConfigOpType::ALL.map(|t| parsed.rate(t)));
+            .map_or([0.1; 3], |parsed| OpType::ALL.map(|t| parsed.rate(t)));
     }
     let legacy = regressions.contains(Regression::LegacySampling);
     if legacy && config.sampling.source == Source::Default {

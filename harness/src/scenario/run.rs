@@ -223,7 +223,11 @@ impl VariantRun<'_> {
             Step::Metric(step) => self.metric(step).await,
             Step::ExpectJson(step) => self.expect_json(step).await,
             Step::MockTokenEndpoint(step) => {
-                let endpoint = TokenEndpoint::start(&step.token, &step.me, &step.scope).await;
+                // Where the target can reach it: a container cannot reach 127.0.0.1.
+                let endpoint =
+                    TokenEndpoint::start_for(self.spec.kind, &step.token, &step.me, &step.scope)
+                        .await
+                        .map_err(|e| Stop::error(ScenarioErrorKind::Target, e))?;
                 self.env.insert("TOKEN_ENDPOINT".to_owned(), endpoint.url());
                 self.token_endpoint = Some(endpoint);
                 Ok(Vec::new())

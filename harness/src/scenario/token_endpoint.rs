@@ -1,8 +1,12 @@
 //! A stand-in IndieAuth token endpoint, so write paths can be exercised without a
 //! real identity provider. Built on wiremock, which is what it is made for.
 
+use std::net::{IpAddr, Ipv4Addr, TcpListener};
+
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::target::{Kind, container};
 
 /// A running mock endpoint; stops when dropped.
 pub struct TokenEndpoint {
@@ -11,8 +15,44 @@ pub struct TokenEndpoint {
 
 impl TokenEndpoint {
     /// Accepts exactly `token` (answering `me` and `scope`), rejects every other with 401.
+    /// Listens on 127.0.0.1.
     pub async fn start(token: &str, me: &str, scope: &str) -> Self {
-        let server = MockServer::start().await;
+        Self::mount(MockServer::start().await, token, me, scope).await
+    }
+
+    /// Like [`TokenEndpoint::start`], listening on a free port of `ip`.
+    pub async fn start_on(ip: IpAddr, token: &str, me: &str, scope: &str) -> Result<Self, String> {
+        let listener = TcpListener::bind((ip, 0))
+            .map_err(|e| format!("cannot bind the mock token endpoint on {ip}: {e}"))?;
+        let server = MockServer::builder().listener(listener).start().await;
+        Ok(Self::mount(server, token, me, scope).await)
+    }
+
+    /// Like [`TokenEndpoint::start`], where a target of `kind` can reach it: on the
+    /// Docker bridge gateway for a container (a container's 127.0.0.1 is its own), on
+    /// 127.0.0.1 otherwise.
+    pub async fn start_for(kind: Kind, token: &str, me: &str, scope: &str) -> Result<Self, String> {
+        let ip = match kind {
+            Kind::Container => tokio::task::spawn_blocking(container::bridge_gateway)
+                .await
+                .map_err(|e| format!("cannot look up the Docker bridge gateway: {e}"))?
+                .map_err(|e| {
+                    format!("the mock token endpoint needs the Docker bridge gateway: {e}")
+                })?,
+            Kind::Process | Kind::Url => Ipv4Addr::LOCALHOST,
+        };
+        Self::start_on(IpAddr::V4(ip), token, me, scope)
+            .await
+            .map_err(|e| match kind {
+                Kind::Container => format!(
+                    "{e} (the Docker bridge gateway: a container target needs a local engine \
+                     for its mock token endpoint)"
+                ),
+                Kind::Process | Kind::Url => e,
+            })
+    }
+
+    async fn mount(server: MockServer, token: &str, me: &str, scope: &str) -> Self {
         Mock::given(method("GET"))
             .and(header("authorization", format!("Bearer {token}").as_str()))
             .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({

@@ -12,6 +12,7 @@
 //! does; testcontainers 0.15 cannot add labels at run time).
 
 use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -241,6 +242,39 @@ pub fn engine_available() -> Result<(), String> {
     docker(&["version", "--format", "{{.Server.Version}}"])
         .map(drop)
         .map_err(|e| format!("no Docker engine answers ({}): {e}", docker_host_text()))
+}
+
+/// The address containers on the default bridge network (where container targets
+/// run) reach this machine at: the network's gateway, or by Docker's convention the
+/// subnet's first address (the default bridge often reports no gateway). Only a local
+/// engine's bridge is an address of this machine; with a remote `DOCKER_HOST`, binding
+/// to it fails.
+pub fn bridge_gateway() -> Result<Ipv4Addr, String> {
+    let text = docker(&[
+        "network",
+        "inspect",
+        "bridge",
+        "--format",
+        "{{range .IPAM.Config}}{{.Gateway}} {{.Subnet}} {{end}}",
+    ])?;
+    gateway_of(&text)
+        .ok_or_else(|| format!("the bridge network has no IPv4 subnet: {:?}", text.trim()))
+}
+
+/// The IPv4 gateway in `Gateway Subnet` pairs, else the first IPv4 subnet's first
+/// address (`Gateway` may be empty).
+fn gateway_of(ipam: &str) -> Option<Ipv4Addr> {
+    let words: Vec<&str> = ipam.split_whitespace().collect();
+    words
+        .iter()
+        .find_map(|w| w.parse::<Ipv4Addr>().ok())
+        .or_else(|| {
+            words
+                .iter()
+                .filter_map(|w| w.split_once('/'))
+                .find_map(|(network, _)| network.parse::<Ipv4Addr>().ok())
+                .map(|network| Ipv4Addr::from(u32::from(network).wrapping_add(1)))
+        })
 }
 
 /// Starts the container and learns its published port; readiness is the caller's.
@@ -487,6 +521,18 @@ mod tests {
         let (a, b) = (container_name(), container_name());
         assert_ne!(a, b);
         assert!(a.starts_with(NAME_PREFIX), "{a}");
+    }
+
+    #[test]
+    fn bridge_gateway_falls_back_to_the_subnets_first_address() {
+        let ip = |s: &str| s.parse::<Ipv4Addr>().ok();
+        assert_eq!(gateway_of("172.17.0.1 172.17.0.0/16 "), ip("172.17.0.1"));
+        assert_eq!(gateway_of(" 172.17.0.0/16 "), ip("172.17.0.1"));
+        assert_eq!(
+            gateway_of("fd00::1 fd00::/64  10.9.0.0/24 "),
+            ip("10.9.0.1")
+        );
+        assert_eq!(gateway_of(""), None);
     }
 
     #[test]

@@ -121,6 +121,10 @@ impl Target {
 /// Build commands already run in this process, so each runs once per harness run.
 static BUILT: Mutex<Vec<Vec<String>>> = Mutex::new(Vec::new());
 
+/// Held while a build command runs, so concurrent boots wait for it instead of
+/// starting it a second time.
+static BUILDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Starts the target with `extra_env` and waits until its readiness probe answers.
 pub async fn boot(
     spec: &TargetSpec,
@@ -164,6 +168,9 @@ pub async fn boot(
             Ok(target)
         }
         Kind::Container => {
+            if let Some(build) = spec.container.as_ref().and_then(|c| c.build.as_ref()) {
+                build_once(spec, build).await?;
+            }
             let options = container::ContainerOptions::default();
             container::ContainerTarget::boot(spec, extra_env, &options, client)
                 .await
@@ -190,6 +197,7 @@ pub async fn boot_expecting_exit(
 }
 
 async fn build_once(spec: &TargetSpec, build: &[String]) -> Result<(), BootError> {
+    let _building = BUILDING.lock().await;
     {
         let built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
         if built.iter().any(|b| b == build) {
@@ -203,6 +211,16 @@ async fn build_once(spec: &TargetSpec, build: &[String]) -> Result<(), BootError
         });
     };
     let line = build.join(" ");
+    // Like a process target's command, a path with a `/` is relative to the target
+    // file; made absolute, as the child runs in the target file's directory.
+    let program = if program.contains('/') {
+        std::path::absolute(spec.base_dir.join(program)).map_err(|e| BootError::Build {
+            command: line.clone(),
+            message: e.to_string(),
+        })?
+    } else {
+        std::path::PathBuf::from(program)
+    };
     let output = tokio::process::Command::new(program)
         .args(args)
         .current_dir(&spec.base_dir)

@@ -96,6 +96,11 @@ pub struct ContainerSpec {
     pub tag: String,
     /// Port the server listens on inside the container.
     pub port: u16,
+    /// Run once before the first boot, like `[process] build` (e.g.
+    /// `["../../ci/build-image.sh"]`); a program path with a `/` is relative to the
+    /// target file.
+    #[serde(default)]
+    pub build: Option<Vec<String>>,
     /// Environment.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
@@ -302,6 +307,30 @@ mod tests {
             spec.bearer_token().expect("token").as_deref(),
             Some("token")
         );
+    }
+
+    #[test]
+    fn parses_a_container_target_with_a_build_command() {
+        let spec = TargetSpec::parse(
+            r#"
+            name = "reference-container"
+            kind = "container"
+            [container]
+            image = "rc-harness/reference-server"
+            tag = "dev"
+            port = 8000
+            build = ["../../ci/build-image.sh"]
+            env = { ADMIN_TOKEN = "token" }
+            "#,
+            PathBuf::from("scenarios/targets"),
+        )
+        .expect("valid");
+        let container = spec.container.expect("[container]");
+        assert_eq!(
+            container.build,
+            Some(vec!["../../ci/build-image.sh".to_owned()])
+        );
+        assert_eq!(container.port, 8000);
     }
 
     #[test]

@@ -17,49 +17,7 @@ pub const DEFAULT_ORIGIN: &str = "default";
 pub const MAP_DEFAULT_ENTRY: &str = "default";
 
 /// The kinds of operation the monitoring records; each has its own sampling rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OpType {
-    /// An HTTP request through the middleware.
-    Http,
-    /// A query through a monitored database connection.
-    Database,
-    /// A template rendering.
-    Render,
-}
-
-impl OpType {
-    /// All operation types, in display order.
-    pub const ALL: [OpType; 3] = [OpType::Http, OpType::Database, OpType::Render];
-
-    /// The lowercase name used in config maps, metrics labels and JSON.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            OpType::Http => "http",
-            OpType::Database => "database",
-            OpType::Render => "render",
-        }
-    }
-
-    /// The type called `name` (exactly, lowercase).
-    pub fn from_name(name: &str) -> Option<OpType> {
-        OpType::ALL.into_iter().find(|t| t.as_str() == name)
-    }
-
-    /// Position in [`OpType::ALL`], for per-type arrays.
-    const fn index(self) -> usize {
-        match self {
-            OpType::Http => 0,
-            OpType::Database => 1,
-            OpType::Render => 2,
-        }
-    }
-}
-
-impl fmt::Display for OpType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::monitoring::OpType;
 
 /// A sampling rate in [0, 1] per operation type, each with its origin ("default",
 /// `KEY`, `KEY[type]` or `KEY[default]`) so the effective config can show exactly which
