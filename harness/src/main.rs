@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -141,8 +141,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// The workspace root, without `..` in it (report paths are printed).
+fn workspace() -> PathBuf {
+    std::fs::canonicalize(WORKSPACE).unwrap_or_else(|_| PathBuf::from(WORKSPACE))
+}
+
 fn default_report_dir() -> PathBuf {
-    Path::new(WORKSPACE).join("target/rc-report")
+    workspace().join("target/rc-report")
 }
 
 async fn gate(
@@ -151,11 +156,11 @@ async fn gate(
     report_dir: Option<PathBuf>,
     env: BTreeMap<String, String>,
 ) -> anyhow::Result<i32> {
-    let target = target
-        .unwrap_or_else(|| Path::new(WORKSPACE).join("scenarios/targets/reference-process.toml"));
+    let target =
+        target.unwrap_or_else(|| workspace().join("scenarios/targets/reference-process.toml"));
     let spec = TargetSpec::load(&target)?;
     let scenarios = if scenario_files.is_empty() {
-        Scenario::load_dir(&Path::new(WORKSPACE).join("scenarios"))?
+        Scenario::load_dir(&workspace().join("scenarios"))?
     } else {
         scenario_files
             .iter()
@@ -280,13 +285,11 @@ fn bench_gate(
     baseline: Option<String>,
     max_regression: f64,
 ) -> anyhow::Result<i32> {
-    let criterion_dir =
-        criterion_dir.unwrap_or_else(|| Path::new(WORKSPACE).join("target/criterion"));
+    let criterion_dir = criterion_dir.unwrap_or_else(|| workspace().join("target/criterion"));
     let report = match baseline {
         Some(name) => harness::bench_gate::compare_baseline(&criterion_dir, &name, max_regression)?,
         None => {
-            let budgets =
-                budgets.unwrap_or_else(|| Path::new(WORKSPACE).join("benches/budgets.toml"));
+            let budgets = budgets.unwrap_or_else(|| workspace().join("benches/budgets.toml"));
             let budgets = harness::bench_gate::load_budgets(&budgets)?;
             let results = harness::bench_gate::load_results(&criterion_dir)?;
             harness::bench_gate::evaluate(&budgets, &results)

@@ -137,7 +137,8 @@ impl<'c> MonitoredConnection<'c> {
         query: &Query,
         run: impl FnOnce(&Connection) -> rusqlite::Result<(T, u64)>,
     ) -> Result<T, DbError> {
-        let Some(metrics) = self.metrics else {
+        // Monitoring off (or unwired): no clock reads, no recording.
+        let Some(metrics) = self.metrics.filter(|m| m.settings().enabled) else {
             return run(self.conn)
                 .map(|(value, _)| value)
                 .map_err(|source| query_error(query, source));
