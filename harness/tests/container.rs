@@ -15,7 +15,7 @@ mod container {
     use std::path::{Path, PathBuf};
     use std::process::{Command, Stdio};
     use std::sync::OnceLock;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use harness::target::container::{
         ContainerOptions, ContainerTarget, LABEL, bridge_gateway, sweep,
@@ -78,52 +78,13 @@ mod container {
             .unwrap_or_else(|| PathBuf::from(".."))
     }
 
-    /// Runs `ci/build-image.sh` (a no-op when its inputs did not change), bounded in
-    /// time; on timeout kills its whole process group (cargo included).
     fn build_image() -> Result<(), String> {
-        use std::os::unix::process::CommandExt;
-        let script = workspace_root().join("ci/build-image.sh");
-        let mut child = Command::new("bash")
-            .arg(&script)
-            .current_dir(workspace_root())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-        let stderr = child.stderr.take();
-        let collect = std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut stderr) = stderr {
-                let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-            }
-            text
-        });
-        let started = Instant::now();
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if started.elapsed() > BUILD_TIMEOUT => {
-                    let _ = Command::new("kill")
-                        .args(["-KILL", "--", &format!("-{}", child.id())])
-                        .status();
-                    let _ = child.wait();
-                    return Err(format!(
-                        "{} did not finish within {BUILD_TIMEOUT:?}",
-                        script.display()
-                    ));
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(200)),
-                Err(e) => return Err(format!("waiting for {}: {e}", script.display())),
-            }
-        };
-        let log = collect.join().unwrap_or_default();
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!("{} failed ({status}):\n{log}", script.display()))
-        }
+        let root = workspace_root();
+        harness::target::container::build_image(
+            &root.join("ci/build-image.sh"),
+            &root,
+            BUILD_TIMEOUT,
+        )
     }
 
     fn spec(tag: &str) -> TargetSpec {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use harness::exit_codes;
 use harness::scenario::Scenario;
@@ -61,53 +61,9 @@ fn container_target() -> Option<TargetSpec> {
     Some(spec)
 }
 
-/// Runs `ci/build-image.sh`, bounded in time; on timeout kills its whole process group
-/// (cargo included).
 fn build_image() -> Result<(), String> {
-    use std::os::unix::process::CommandExt;
     let root = scenario_dir().join("..");
-    let script = root.join("ci/build-image.sh");
-    let mut child = Command::new("bash")
-        .arg(&script)
-        .current_dir(&root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    let stderr = child.stderr.take();
-    let collect = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut stderr) = stderr {
-            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        }
-        text
-    });
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > BUILD_TIMEOUT => {
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .status();
-                let _ = child.wait();
-                return Err(format!(
-                    "{} did not finish within {BUILD_TIMEOUT:?}",
-                    script.display()
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(200)),
-            Err(e) => return Err(format!("waiting for {}: {e}", script.display())),
-        }
-    };
-    let log = collect.join().unwrap_or_default();
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{} failed ({status}):\n{log}", script.display()))
-    }
+    harness::target::container::build_image(&root.join("ci/build-image.sh"), &root, BUILD_TIMEOUT)
 }
 
 /// Tests of this binary that may have containers running.

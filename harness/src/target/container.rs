@@ -236,6 +236,60 @@ fn owner_alive(name: &str) -> bool {
         .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
 }
 
+/// Runs an image build script (e.g. `ci/build-image.sh`, a no-op when its inputs did
+/// not change) from `cwd`, bounded by `timeout`; on time-out kills its whole process
+/// group (cargo included). The error carries the script's stderr.
+pub fn build_image(
+    script: &std::path::Path,
+    cwd: &std::path::Path,
+    timeout: Duration,
+) -> Result<(), String> {
+    use std::os::unix::process::CommandExt;
+    let mut child = Command::new("bash")
+        .arg(script)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    let stderr = child.stderr.take();
+    let collect = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut stderr) = stderr {
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        }
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > timeout => {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
+                let _ = child.wait();
+                return Err(format!(
+                    "{} did not finish within {timeout:?}",
+                    script.display()
+                ));
+            }
+            // Polling a child with a bounded total wait: there is no portable
+            // wait-with-timeout for a std child.
+            Ok(None) => std::thread::sleep(Duration::from_millis(200)),
+            Err(e) => return Err(format!("waiting for {}: {e}", script.display())),
+        }
+    };
+    let log = collect.join().unwrap_or_default();
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status}):\n{log}", script.display()))
+    }
+}
+
 /// Whether a Docker engine answers (`DOCKER_HOST` or the default socket); the error
 /// says why not.
 pub fn engine_available() -> Result<(), String> {
