@@ -293,17 +293,7 @@ impl VariantRun<'_> {
                     started.elapsed(),
                 )];
                 for text in &step.message {
-                    checks.push(CheckOutcome::new(
-                        CheckKind::Config,
-                        format!("{name}: says {text:?}"),
-                        "target output",
-                        Verdict::expect(
-                            output.contains(text.as_str()),
-                            format!("output mentioning {text:?}"),
-                            last_lines(&output, 6),
-                        ),
-                        started.elapsed(),
-                    ));
+                    checks.push(mentions(&format!("{name}: says"), &output, text, started));
                 }
                 Ok(checks)
             }
@@ -344,19 +334,7 @@ impl VariantRun<'_> {
         Ok(step
             .contains
             .iter()
-            .map(|text| {
-                CheckOutcome::new(
-                    CheckKind::Config,
-                    format!("output says {text:?}"),
-                    "target output",
-                    Verdict::expect(
-                        output.contains(text.as_str()),
-                        format!("output mentioning {text:?}"),
-                        last_lines(&output, 6),
-                    ),
-                    started.elapsed(),
-                )
-            })
+            .map(|text| mentions("output says", &output, text, started))
             .collect())
     }
 
@@ -657,6 +635,21 @@ impl VariantRun<'_> {
         }
         Ok(outcomes)
     }
+}
+
+/// The target's output mentions `text` (a warning, an offending key).
+fn mentions(name: &str, output: &str, text: &str, started: Instant) -> CheckOutcome {
+    CheckOutcome::new(
+        CheckKind::Config,
+        format!("{name} {text:?}"),
+        "target output",
+        Verdict::expect(
+            output.contains(text),
+            format!("output mentioning {text:?}"),
+            last_lines(output, 6),
+        ),
+        started.elapsed(),
+    )
 }
 
 fn boot_stop(error: BootError, waited: Duration, ready_path: &str) -> Stop {
