@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -67,7 +67,8 @@ enum Command {
         #[arg(long)]
         report_dir: Option<PathBuf>,
     },
-    /// Compare criterion results with budgets; print a Markdown table; exit 1 on a breach.
+    /// Compare criterion results with budgets (or gungraun instruction counts with their
+    /// committed baseline); print a Markdown table; exit 1 on a breach.
     BenchGate {
         /// Criterion's output directory.
         #[arg(long)]
@@ -76,11 +77,22 @@ enum Command {
         #[arg(long)]
         budgets: Option<PathBuf>,
         /// Instead of budgets, compare against this saved criterion baseline...
-        #[arg(long)]
+        #[arg(long, conflicts_with = "budgets")]
         baseline: Option<String>,
         /// ...allowing this relative slow-down (0.05 = 5%).
         #[arg(long, default_value_t = 0.05)]
         max_regression: f64,
+        /// Instead of criterion, gate gungraun's instruction counts: the JSON lines of
+        /// `cargo bench -p rc-benches --bench instructions -- --output-format=json`.
+        #[arg(long, value_name = "SUMMARY", conflicts_with_all = ["criterion_dir", "budgets", "baseline"])]
+        instructions: Option<PathBuf>,
+        /// The committed instruction-count baseline.
+        #[arg(long, requires = "instructions", value_name = "FILE")]
+        instructions_baseline: Option<PathBuf>,
+        /// Write this run's counts as the new baseline (keeping its allowance) instead
+        /// of gating.
+        #[arg(long, requires = "instructions")]
+        update_baseline: bool,
     },
 }
 
@@ -126,10 +138,17 @@ fn main() -> ExitCode {
             report_dir,
         )),
         Command::BenchGate {
+            instructions: Some(summary),
+            instructions_baseline,
+            update_baseline,
+            ..
+        } => instruction_gate(&summary, instructions_baseline, update_baseline),
+        Command::BenchGate {
             criterion_dir,
             budgets,
             baseline,
             max_regression,
+            ..
         } => bench_gate(criterion_dir, budgets, baseline, max_regression),
     };
     match result {
@@ -295,6 +314,44 @@ fn bench_gate(
             harness::bench_gate::evaluate(&budgets, &results)
         }
     };
+    println!("{}", report.to_markdown());
+    Ok(if report.passed() {
+        exit_codes::PASS
+    } else {
+        exit_codes::CHECK_FAILED
+    })
+}
+
+fn instruction_gate(
+    summary: &Path,
+    baseline_file: Option<PathBuf>,
+    update: bool,
+) -> anyhow::Result<i32> {
+    use harness::bench_gate::{
+        DEFAULT_INSTRUCTIONS_BASELINE, DEFAULT_MAX_INCREASE_PCT, InstructionBaseline,
+        evaluate_instructions, load_instruction_counts,
+    };
+    let baseline_file =
+        baseline_file.unwrap_or_else(|| workspace().join(DEFAULT_INSTRUCTIONS_BASELINE));
+    let counts = load_instruction_counts(summary)?;
+    if update {
+        // Keep the allowance of an existing baseline; a broken one is an error, not
+        // something to overwrite silently.
+        let pct = if baseline_file.exists() {
+            InstructionBaseline::load(&baseline_file)?.max_increase_pct
+        } else {
+            DEFAULT_MAX_INCREASE_PCT
+        };
+        InstructionBaseline::from_counts(&counts, pct).save(&baseline_file)?;
+        println!(
+            "wrote {} instruction counts to {}",
+            counts.len(),
+            baseline_file.display()
+        );
+        return Ok(exit_codes::PASS);
+    }
+    let baseline = InstructionBaseline::load(&baseline_file)?;
+    let report = evaluate_instructions(&baseline, &counts);
     println!("{}", report.to_markdown());
     Ok(if report.passed() {
         exit_codes::PASS

@@ -78,6 +78,20 @@ pub enum BenchGateErrorKind {
     /// The baseline name cannot name a saved baseline (`new`, empty, or a path).
     #[error("`{0}` is not a baseline name (use the NAME given to `--save-baseline NAME`)")]
     InvalidBaselineName(String),
+    /// A line of gungraun's JSON summary is not what gungraun writes.
+    #[error("line {line} of the gungraun summary: {reason}")]
+    Summary {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The gungraun summary holds no benchmark at all.
+    #[error(
+        "holds no gungraun benchmark summary; write it with \
+         `cargo bench -p rc-benches --bench instructions -- --output-format=json > FILE`"
+    )]
+    NoInstructionCounts,
     /// `max_regression` is not a finite number >= 0.
     #[error("max_regression must be a finite number >= 0 (0.05 = 5% slower), got {0}")]
     InvalidRegression(f64),

@@ -1,5 +1,7 @@
 //! The bench gate: reads criterion's results, checks the monitoring-overhead budgets
-//! of `benches/budgets.toml` and renders the verdict as a Markdown table.
+//! of `benches/budgets.toml` and renders the verdict as a Markdown table. A second
+//! gate, in [`instructions`], compares gungraun's instruction counts with a committed
+//! baseline: the one that runs in shared CI, where wall-clock time is noise.
 //!
 //! Inputs are what `cargo bench -p rc-benches` leaves behind: for every bench,
 //! `target/criterion/<group>/<function>/<value>/new/{benchmark.json,estimates.json}`.
@@ -27,6 +29,7 @@ mod baseline;
 mod budgets;
 mod error;
 mod evaluate;
+pub mod instructions;
 mod results;
 
 #[cfg(test)]
@@ -39,6 +42,11 @@ pub use budgets::{
 };
 pub use error::{BenchGateError, BenchGateErrorKind};
 pub use evaluate::{Check, GateReport, Limit, Verdict, evaluate};
+pub use instructions::{
+    DEFAULT_INSTRUCTIONS_BASELINE, DEFAULT_MAX_INCREASE_PCT, InstructionBaseline, InstructionCheck,
+    InstructionCounts, InstructionReport, InstructionVerdict, evaluate_instructions,
+    load_instruction_counts, parse_instruction_counts,
+};
 pub use results::{
     BenchResult, DEFAULT_CRITERION_DIR, Estimate, NEW_LABEL, Results, Statistic, load_labelled,
     load_results,
