@@ -39,6 +39,14 @@ if ! docker info >/dev/null 2>&1; then
     exit 3
 fi
 
+# One build at a time: test runners that give each test its own process (nextest)
+# may call this script from several tests at once, and they share the staging dir.
+mkdir -p "$ROOT/target"
+exec 9>"$ROOT/target/.build-image.lock"
+if command -v flock >/dev/null 2>&1; then
+    flock 9
+fi
+
 if [[ "${SKIP_CARGO:-0}" != 1 ]]; then
     log "cargo build --release -p reference-server --target $TRIPLE (static)"
     # RUSTFLAGS applies only to the target crate with an explicit --target, not to build
