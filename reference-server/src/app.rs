@@ -10,7 +10,7 @@ use axum::middleware;
 use crate::auth::AdminToken;
 use crate::config::{Config, Regression, SamplingRates, Source};
 use crate::db::{DbError, Pool, PoolOptions};
-use crate::http_monitor::{self, HttpMonitor};
+use crate::http_monitor::{self, HttpMonitorLayer};
 use crate::monitoring::{Metrics, MonitorSettings, OpType};
 use crate::render::{RenderError, Renderer};
 use crate::{routes, static_files};
@@ -107,14 +107,14 @@ impl App {
             .merge(static_files::router(&static_dir, &regressions))
             .with_state(state.clone());
         if enabled {
-            let monitor = HttpMonitor {
-                metrics,
-                buffer_bodies: regressions.contains(Regression::BufferedBodySize),
+            router = if regressions.contains(Regression::BufferedBodySize) {
+                router.layer(middleware::from_fn_with_state(
+                    metrics,
+                    http_monitor::buffered_monitor,
+                ))
+            } else {
+                router.layer(HttpMonitorLayer::new(metrics))
             };
-            router = router.layer(middleware::from_fn_with_state(
-                monitor,
-                http_monitor::monitor,
-            ));
         }
         Ok(Self { router, state })
     }
