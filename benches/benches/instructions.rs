@@ -19,15 +19,15 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
 use gungraun::{LibraryBenchmarkConfig, library_benchmark, library_benchmark_group, main};
 use rc_benches::point_query::{self, Found, POINT, SLUG};
+use rc_benches::recording::record;
 use rc_benches::{BenchApp, Monitoring, get, runtime};
 use reference_server::db::MonitoredConnection;
-use reference_server::monitoring::{EventDetail, Metrics, OpType, Outcome};
+use reference_server::monitoring::{Metrics, OpType};
 use rusqlite::Connection;
 use tokio::runtime::Runtime;
 
@@ -36,49 +36,6 @@ const RATE_0: Monitoring = Monitoring::Sampled(0.0);
 const RATE_1: Monitoring = Monitoring::Sampled(1.0);
 
 // --- Recording one event ----------------------------------------------------------
-
-/// A typical fast operation: well under the slow threshold, so only sampling admits it.
-const DURATION: Duration = Duration::from_micros(250);
-
-/// The operation name the server records for `op`.
-fn operation(op: OpType) -> &'static str {
-    match op {
-        OpType::Http => "GET /notes/{slug}",
-        OpType::Database => "SELECT notes",
-        OpType::Render => "note.html",
-    }
-}
-
-/// The detail the server builds when an event is admitted.
-fn detail(op: OpType) -> EventDetail {
-    match op {
-        OpType::Http => EventDetail::Http {
-            method: "GET".to_owned(),
-            route: "/notes/{slug}".to_owned(),
-            status: 200,
-            bytes: 4096,
-        },
-        OpType::Database => EventDetail::Database {
-            kind: "SELECT".to_owned(),
-            table: "notes".to_owned(),
-            rows: 1,
-            slow: false,
-        },
-        OpType::Render => EventDetail::Render {
-            template: "note.html".to_owned(),
-        },
-    }
-}
-
-fn record(metrics: &Metrics, op: OpType) {
-    metrics.record(
-        black_box(op),
-        black_box(operation(op)),
-        black_box(DURATION),
-        Outcome::Ok,
-        || detail(op),
-    );
-}
 
 /// A recorder configured for `monitoring`, past its minimum samples for `op`.
 fn warm_metrics(op: OpType, monitoring: Monitoring) -> Box<(Metrics, OpType)> {

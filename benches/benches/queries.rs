@@ -11,59 +11,10 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use rc_benches::point_query::{POINT, SLUG, in_memory_copy, map, raw};
 use rc_benches::{BenchApp, MONITORING, Monitoring, criterion_config};
-use reference_server::db::{MonitoredConnection, Query};
+use reference_server::db::MonitoredConnection;
 use reference_server::monitoring::Metrics;
-use std::path::Path;
-
-use rusqlite::{Connection, Row};
-
-static POINT: Query = Query::new("SELECT slug, title FROM notes WHERE slug = ?1");
-
-/// A seeded note.
-const SLUG: &str = "hello-world";
-
-type Found = (String, Option<String>);
-
-fn map(row: &Row<'_>) -> rusqlite::Result<Found> {
-    Ok((row.get(0)?, row.get(1)?))
-}
-
-/// What `MonitoredConnection::query_opt` runs, without the wrapper.
-fn raw(conn: &Connection, slug: &str) -> rusqlite::Result<Option<Found>> {
-    let mut stmt = conn.prepare_cached(POINT.sql())?;
-    let mut rows = stmt.query([slug])?;
-    match rows.next()? {
-        Some(row) => Ok(Some(map(row)?)),
-        None => Ok(None),
-    }
-}
-
-/// Copies every table (schema, indexes, rows) of the database at `path` into a new
-/// in-memory database.
-fn in_memory_copy(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_in_memory()?;
-    conn.execute("ATTACH DATABASE ?1 AS server", [path.to_string_lossy()])?;
-    let schema: Vec<(String, String, String)> = conn
-        .prepare(
-            "SELECT type, name, sql FROM server.sqlite_master \
-             WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' \
-             ORDER BY type = 'index', rowid",
-        )?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    for (kind, name, sql) in &schema {
-        conn.execute_batch(sql)?;
-        if kind == "table" {
-            let name = name.replace('"', "\"\"");
-            conn.execute_batch(&format!(
-                "INSERT INTO main.\"{name}\" SELECT * FROM server.\"{name}\""
-            ))?;
-        }
-    }
-    conn.execute_batch("DETACH DATABASE server")?;
-    Ok(conn)
-}
 
 fn queries(c: &mut Criterion) {
     // The app only provides a migrated, seeded database.

@@ -4,55 +4,10 @@
 //! Steady state: the operation name is already known and the minimum-sample guarantee
 //! is used up before measuring, so every iteration is the hot path a busy server runs.
 
-use std::hint::black_box;
-use std::time::Duration;
-
 use criterion::{Criterion, criterion_group, criterion_main};
+use rc_benches::recording::record;
 use rc_benches::{MONITORING, criterion_config};
-use reference_server::monitoring::{EventDetail, Metrics, OpType, Outcome};
-
-/// A typical fast operation: well under the slow threshold, so only sampling admits it.
-const DURATION: Duration = Duration::from_micros(250);
-
-/// The operation name the server records for `op`.
-fn operation(op: OpType) -> &'static str {
-    match op {
-        OpType::Http => "GET /notes/{slug}",
-        OpType::Database => "SELECT notes",
-        OpType::Render => "note.html",
-    }
-}
-
-/// The detail the server builds when an event is admitted (allocations included).
-fn detail(op: OpType) -> EventDetail {
-    match op {
-        OpType::Http => EventDetail::Http {
-            method: "GET".to_owned(),
-            route: "/notes/{slug}".to_owned(),
-            status: 200,
-            bytes: 4096,
-        },
-        OpType::Database => EventDetail::Database {
-            kind: "SELECT".to_owned(),
-            table: "notes".to_owned(),
-            rows: 1,
-            slow: false,
-        },
-        OpType::Render => EventDetail::Render {
-            template: "note.html".to_owned(),
-        },
-    }
-}
-
-fn record(metrics: &Metrics, op: OpType) {
-    metrics.record(
-        black_box(op),
-        black_box(operation(op)),
-        black_box(DURATION),
-        Outcome::Ok,
-        || detail(op),
-    );
-}
+use reference_server::monitoring::{Metrics, OpType};
 
 fn recording(c: &mut Criterion) {
     for op in OpType::ALL {

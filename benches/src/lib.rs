@@ -162,6 +162,60 @@ pub fn criterion_config() -> Criterion {
         .sample_size(40)
 }
 
+/// One event recorded the way the server records it, shared by the wall-clock and
+/// instruction-count recording benches.
+pub mod recording {
+    use std::hint::black_box;
+    use std::time::Duration;
+
+    use reference_server::monitoring::{EventDetail, Metrics, OpType, Outcome};
+
+    /// A typical fast operation: well under the slow threshold, so only sampling
+    /// admits it.
+    pub const DURATION: Duration = Duration::from_micros(250);
+
+    /// The operation name the server records for `op`.
+    pub fn operation(op: OpType) -> &'static str {
+        match op {
+            OpType::Http => "GET /notes/{slug}",
+            OpType::Database => "SELECT notes",
+            OpType::Render => "note.html",
+        }
+    }
+
+    /// The detail the server builds when an event is admitted (allocations included).
+    pub fn detail(op: OpType) -> EventDetail {
+        match op {
+            OpType::Http => EventDetail::Http {
+                method: "GET".to_owned(),
+                route: "/notes/{slug}".to_owned(),
+                status: 200,
+                bytes: 4096,
+            },
+            OpType::Database => EventDetail::Database {
+                kind: "SELECT".to_owned(),
+                table: "notes".to_owned(),
+                rows: 1,
+                slow: false,
+            },
+            OpType::Render => EventDetail::Render {
+                template: "note.html".to_owned(),
+            },
+        }
+    }
+
+    /// Records one `op` event into `metrics`.
+    pub fn record(metrics: &Metrics, op: OpType) {
+        metrics.record(
+            black_box(op),
+            black_box(operation(op)),
+            black_box(DURATION),
+            Outcome::Ok,
+            || detail(op),
+        );
+    }
+}
+
 /// The point query both query benches run: a raw rusqlite query against the same
 /// query through a `MonitoredConnection`, on an in-memory copy of the seeded database.
 pub mod point_query {
