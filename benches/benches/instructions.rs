@@ -74,14 +74,15 @@ fn warm_connection(monitoring: Monitoring) -> Box<(Connection, Metrics)> {
     let settings = monitoring.settings();
     let warm = settings.min_samples + 100;
     let metrics = Metrics::new(settings);
-    let monitored = MonitoredConnection::new(&conn, Some(&metrics));
-    for _ in 0..warm {
-        let row = monitored
-            .query_opt(&POINT, [SLUG], point_query::map)
-            .expect("warm-up query");
-        assert!(row.is_some(), "the seeded note {SLUG} exists");
+    {
+        let monitored = MonitoredConnection::new(&conn, Some(&metrics));
+        for _ in 0..warm {
+            let row = monitored
+                .query_opt(&POINT, [SLUG], point_query::map)
+                .expect("warm-up query");
+            assert!(row.is_some(), "the seeded note {SLUG} exists");
+        }
     }
-    drop(monitored);
     Box::new((conn, metrics))
 }
 
