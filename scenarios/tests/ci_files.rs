@@ -180,7 +180,7 @@ fn exercised_by_ci_run() -> BTreeSet<String> {
             continue;
         };
         let command: Vec<&str> = line[at..]
-            .split(|c: char| c == ';' || c == '|' || c == '&' || c == ')')
+            .split([';', '|', '&', ')'])
             .next()
             .unwrap_or_default()
             .split_whitespace()
