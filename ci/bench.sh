@@ -5,11 +5,11 @@
 #                                (`cargo test --benches`): catches a bench that no
 #                                longer builds or asserts wrongly, in about a minute.
 #   ci/bench.sh instructions     count instructions under valgrind (gungraun) and gate
-#                                them against benches/instructions-baseline.toml
+#                                them against bench-gate/instructions-baseline.toml
 #                                (+3% at most). Deterministic: safe on shared runners.
 #   ci/bench.sh wall-clock [--advisory]
 #                                run the criterion benches (HTML report in
-#                                target/criterion/report/) and gate benches/budgets.toml.
+#                                target/criterion/report/) and gate bench-gate/budgets.toml.
 #                                With --advisory a breach is reported, not failed: use it
 #                                on shared runners, where 1-2% budgets are noise.
 #   ci/bench.sh update-baseline  re-count instructions and rewrite the committed baseline

@@ -4,7 +4,7 @@
 //!
 //! Run with `cargo bench -p rc-benches --bench instructions` (needs `gungraun-runner`
 //! 0.20 on `PATH` and valgrind). `harness bench-gate --instructions` compares the counts
-//! with `benches/instructions-baseline.toml`.
+//! with `bench-gate/instructions-baseline.toml`.
 //!
 //! Only deterministic variants are counted: monitoring off, and on at sampling 0.0 and
 //! 1.0. At 0.1 whether an event is admitted depends on a random draw, so its count is

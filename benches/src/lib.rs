@@ -3,8 +3,8 @@
 //! request helper and the criterion configuration that keeps a full run short.
 //!
 //! Bench ids are `<bench>/<subject>/<variant>`, e.g. `requests/note_page/rate_1.0`;
-//! `benches/budgets.toml` names them and the harness's bench gate reads criterion's
-//! results under `target/criterion/`.
+//! `bench-gate/budgets.toml` names them and the bench gate (`harness bench-gate`) reads
+//! criterion's results under `target/criterion/`.
 
 use std::time::Duration;
 

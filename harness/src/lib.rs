@@ -4,7 +4,6 @@
 //! The library never parses command lines; `main.rs` is a thin CLI over it.
 
 pub mod assets;
-pub mod bench_gate;
 pub mod exit_codes;
 pub mod metrics;
 pub mod outcome;

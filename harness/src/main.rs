@@ -5,11 +5,12 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use bench_gate::{InstructionGate, InstructionOutcome, WallClockGate, WallClockMode};
 use clap::{Parser, Subcommand};
 use harness::assets::{AssetOptions, StaticDir, check_site};
 use harness::exit_codes;
@@ -142,14 +143,14 @@ fn main() -> ExitCode {
             instructions_baseline,
             update_baseline,
             ..
-        } => instruction_gate(&summary, instructions_baseline, update_baseline),
+        } => instruction_gate(summary, instructions_baseline, update_baseline),
         Command::BenchGate {
             criterion_dir,
             budgets,
             baseline,
             max_regression,
             ..
-        } => bench_gate(criterion_dir, budgets, baseline, max_regression),
+        } => wall_clock_gate(criterion_dir, budgets, baseline, max_regression),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
@@ -298,64 +299,66 @@ fn finish(report: &RunReport, dir: PathBuf) -> anyhow::Result<i32> {
     Ok(exit_codes::for_run(report))
 }
 
-fn bench_gate(
+/// `harness bench-gate` without `--instructions`: the wall-clock gate of the
+/// bench-gate crate, printed as Markdown.
+fn wall_clock_gate(
     criterion_dir: Option<PathBuf>,
     budgets: Option<PathBuf>,
     baseline: Option<String>,
     max_regression: f64,
 ) -> anyhow::Result<i32> {
-    let criterion_dir = criterion_dir.unwrap_or_else(|| workspace().join("target/criterion"));
-    let report = match baseline {
-        Some(name) => harness::bench_gate::compare_baseline(&criterion_dir, &name, max_regression)?,
-        None => {
-            let budgets = budgets.unwrap_or_else(|| workspace().join("benches/budgets.toml"));
-            let budgets = harness::bench_gate::load_budgets(&budgets)?;
-            let results = harness::bench_gate::load_results(&criterion_dir)?;
-            harness::bench_gate::evaluate(&budgets, &results)
-        }
+    let mode = match baseline {
+        Some(name) => WallClockMode::Baseline {
+            name,
+            max_regression,
+        },
+        None => WallClockMode::Budgets(
+            budgets.unwrap_or_else(|| workspace().join(bench_gate::DEFAULT_BUDGETS_FILE)),
+        ),
     };
-    println!("{}", report.to_markdown());
-    Ok(if report.passed() {
+    let gate = WallClockGate {
+        criterion_dir: criterion_dir
+            .unwrap_or_else(|| workspace().join(bench_gate::DEFAULT_CRITERION_DIR)),
+        mode,
+    };
+    let outcome = gate.run()?;
+    println!("{}", outcome.report.to_markdown());
+    Ok(if outcome.report.passed() {
         exit_codes::PASS
     } else {
         exit_codes::CHECK_FAILED
     })
 }
 
+/// `harness bench-gate --instructions`: gate gungraun's counts, or rewrite the
+/// committed baseline from them.
 fn instruction_gate(
-    summary: &Path,
-    baseline_file: Option<PathBuf>,
+    summary: PathBuf,
+    baseline: Option<PathBuf>,
     update: bool,
 ) -> anyhow::Result<i32> {
-    use harness::bench_gate::{
-        DEFAULT_INSTRUCTIONS_BASELINE, DEFAULT_MAX_INCREASE_PCT, InstructionBaseline,
-        evaluate_instructions, load_instruction_counts,
+    let gate = InstructionGate {
+        summary,
+        baseline: baseline
+            .unwrap_or_else(|| workspace().join(bench_gate::DEFAULT_INSTRUCTIONS_BASELINE)),
     };
-    let baseline_file =
-        baseline_file.unwrap_or_else(|| workspace().join(DEFAULT_INSTRUCTIONS_BASELINE));
-    let counts = load_instruction_counts(summary)?;
-    if update {
-        // Keep the allowance of an existing baseline; a broken one is an error, not
-        // something to overwrite silently.
-        let pct = if baseline_file.exists() {
-            InstructionBaseline::load(&baseline_file)?.max_increase_pct
-        } else {
-            DEFAULT_MAX_INCREASE_PCT
-        };
-        InstructionBaseline::from_counts(&counts, pct).save(&baseline_file)?;
-        println!(
-            "wrote {} instruction counts to {}",
-            counts.len(),
-            baseline_file.display()
-        );
-        return Ok(exit_codes::PASS);
-    }
-    let baseline = InstructionBaseline::load(&baseline_file)?;
-    let report = evaluate_instructions(&baseline, &counts);
-    println!("{}", report.to_markdown());
-    Ok(if report.passed() {
-        exit_codes::PASS
+    let outcome = if update {
+        gate.update_baseline()?
     } else {
-        exit_codes::CHECK_FAILED
-    })
+        gate.run()?
+    };
+    match outcome {
+        InstructionOutcome::BaselineWritten { benches, path } => {
+            println!("wrote {benches} instruction counts to {}", path.display());
+            Ok(exit_codes::PASS)
+        }
+        InstructionOutcome::Gated(report) => {
+            println!("{}", report.to_markdown());
+            Ok(if report.passed() {
+                exit_codes::PASS
+            } else {
+                exit_codes::CHECK_FAILED
+            })
+        }
+    }
 }

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::error::{BenchGateError, BenchGateErrorKind};
-use super::evaluate::{Check, GateReport, Limit, Verdict, limit_verdict};
-use super::results::{NEW_LABEL, Results, Statistic, load_labelled, load_results};
+use crate::error::{BenchGateError, BenchGateErrorKind};
+use crate::evaluate::{Check, GateReport, Limit, Verdict, limit_verdict};
+use crate::results::{NEW_LABEL, Results, Statistic, load_labelled, load_results};
 
 /// Compares every bench's latest median with baseline `baseline_name` under
 /// `criterion_dir`. A bench fails when `new / baseline > 1 + max_regression`
@@ -81,4 +81,60 @@ pub fn compare_results(
         })
         .collect();
     GateReport { statistic, checks }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::write_bench;
+
+    #[test]
+    fn baseline_comparison_flags_regressions_and_unmeasured_benches() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write_bench(root, "g/fast", NEW_LABEL, "g/fast", 100.0, 100.0);
+        write_bench(root, "g/fast", "main", "g/fast", 100.0, 98.0);
+        write_bench(root, "g/slow", NEW_LABEL, "g/slow", 130.0, 130.0);
+        write_bench(root, "g/slow", "main", "g/slow", 100.0, 100.0);
+        write_bench(root, "g/added", NEW_LABEL, "g/added", 5.0, 5.0);
+        write_bench(root, "g/gone", "main", "g/gone", 5.0, 5.0);
+
+        let report = compare_baseline(root, "main", 0.05).expect("compare");
+        let verdicts: Vec<(&str, &Verdict)> = report
+            .checks
+            .iter()
+            .map(|c| (c.bench.as_str(), &c.verdict))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("g/added", &Verdict::NoBaseline),
+                ("g/fast", &Verdict::Pass),
+                ("g/gone", &Verdict::Missing(vec!["g/gone".to_owned()])),
+                ("g/slow", &Verdict::OverBudget),
+            ]
+        );
+        assert!(!report.passed());
+        let md = report.to_markdown();
+        assert!(
+            md.contains("| 1.300× (1.297× – 1.303×) | ≤ 1.05× | ❌ over budget |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 5.0 | — | ≤ 1.05× | ➖ new, no baseline |"),
+            "{md}"
+        );
+
+        let err = compare_baseline(root, "nightly", 0.05).expect_err("no such baseline");
+        assert!(err.to_string().contains("--save-baseline nightly"), "{err}");
+        for name in ["new", "", "../x"] {
+            let err = compare_baseline(root, name, 0.05).expect_err("bad name");
+            assert!(matches!(
+                err.kind,
+                BenchGateErrorKind::InvalidBaselineName(_)
+            ));
+        }
+        let err = compare_baseline(root, "main", -0.1).expect_err("bad regression");
+        assert!(matches!(err.kind, BenchGateErrorKind::InvalidRegression(_)));
+    }
 }

@@ -1,7 +1,11 @@
 //! The bench gate: reads criterion's results, checks the monitoring-overhead budgets
-//! of `benches/budgets.toml` and renders the verdict as a Markdown table. A second
+//! of `bench-gate/budgets.toml` and renders the verdict as a Markdown table. A second
 //! gate, in [`instructions`], compares gungraun's instruction counts with a committed
 //! baseline: the one that runs in shared CI, where wall-clock time is noise.
+//!
+//! Its own crate so the budgets, the baseline and the code that reads them travel
+//! together, and so the harness's CLI is a thin front end over it (this library never
+//! parses command lines).
 //!
 //! Inputs are what `cargo bench -p rc-benches` leaves behind: for every bench,
 //! `target/criterion/<group>/<function>/<value>/new/{benchmark.json,estimates.json}`.
@@ -14,9 +18,9 @@
 //! result fails: nothing passes silently.
 //!
 //! ```no_run
-//! use harness::bench_gate::{DEFAULT_BUDGETS_FILE, DEFAULT_CRITERION_DIR, evaluate,
+//! use bench_gate::{DEFAULT_BUDGETS_FILE, DEFAULT_CRITERION_DIR, evaluate,
 //!     load_budgets, load_results};
-//! # fn main() -> Result<(), harness::bench_gate::BenchGateError> {
+//! # fn main() -> Result<(), bench_gate::BenchGateError> {
 //! let budgets = load_budgets(DEFAULT_BUDGETS_FILE)?;
 //! let results = load_results(DEFAULT_CRITERION_DIR)?;
 //! let report = evaluate(&budgets, &results);
@@ -25,15 +29,18 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod baseline;
 mod budgets;
 mod error;
 mod evaluate;
+mod gate;
 pub mod instructions;
 mod results;
 
 #[cfg(test)]
-mod tests;
+mod test_support;
 
 pub use baseline::{compare_baseline, compare_results};
 pub use budgets::{
@@ -42,6 +49,9 @@ pub use budgets::{
 };
 pub use error::{BenchGateError, BenchGateErrorKind};
 pub use evaluate::{Check, GateReport, Limit, Verdict, evaluate};
+pub use gate::{
+    InstructionGate, InstructionOutcome, WallClockGate, WallClockMode, WallClockOutcome,
+};
 pub use instructions::{
     DEFAULT_INSTRUCTIONS_BASELINE, DEFAULT_MAX_INCREASE_PCT, InstructionBaseline, InstructionCheck,
     InstructionCounts, InstructionReport, InstructionVerdict, evaluate_instructions,

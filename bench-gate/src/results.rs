@@ -15,7 +15,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{BenchGateError, BenchGateErrorKind};
+use crate::error::{BenchGateError, BenchGateErrorKind};
 
 /// The label of the latest run's results.
 pub const NEW_LABEL: &str = "new";
@@ -312,4 +312,84 @@ fn read_json<T: serde::de::DeserializeOwned>(
         .map_err(|e| BenchGateError::new(path, BenchGateErrorKind::Io(e)))?;
     serde_json::from_str(&text)
         .map_err(|error| BenchGateError::new(path, BenchGateErrorKind::Json { expected, error }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{fixture_run, write_bench};
+
+    #[test]
+    fn malformed_estimates_error_names_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fixture_run(dir.path(), 1.0);
+        let bad = dir
+            .path()
+            .join("queries_point_query/raw/new/estimates.json");
+        std::fs::write(&bad, "{\"mean\": {\"point_estimate\": 1.0}").expect("write");
+        let err = load_results(dir.path()).expect_err("malformed file");
+        assert_eq!(err.path, bad);
+        assert!(matches!(
+            err.kind,
+            BenchGateErrorKind::Json {
+                expected: "estimates.json",
+                ..
+            }
+        ));
+        let message = err.to_string();
+        assert!(message.contains(&bad.display().to_string()), "{message}");
+        assert!(message.contains("estimates.json file"), "{message}");
+    }
+
+    #[test]
+    fn missing_estimates_and_bad_values_name_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = write_bench(dir.path(), "g/f", NEW_LABEL, "g/f", 1.0, -1.0);
+        let err = load_results(dir.path()).expect_err("negative median");
+        assert_eq!(err.path, out.join("estimates.json"));
+        assert!(matches!(
+            err.kind,
+            BenchGateErrorKind::BadEstimate {
+                field: "median.point_estimate"
+            }
+        ));
+        std::fs::remove_file(out.join("estimates.json")).expect("rm");
+        let err = load_results(dir.path()).expect_err("no estimates");
+        assert!(matches!(err.kind, BenchGateErrorKind::Io(_)));
+        assert_eq!(err.path, out.join("estimates.json"));
+    }
+
+    #[test]
+    fn ids_come_from_benchmark_json_not_directory_names() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Criterion de-duplicates colliding directory names with a suffix.
+        write_bench(dir.path(), "a_b/c_2", NEW_LABEL, "a/b/c", 10.0, 10.0);
+        // Other labels, criterion's report directories and stray files are ignored.
+        write_bench(dir.path(), "a_b/c_2", "base", "a/b/c", 99.0, 99.0);
+        std::fs::create_dir_all(dir.path().join("report")).expect("mkdir");
+        std::fs::write(dir.path().join("report/index.html"), "<html>").expect("write");
+        let results = load_results(dir.path()).expect("load");
+        let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["a/b/c"]);
+        assert_eq!(results.get("a/b/c").map(|r| r.median.point_ns), Some(10.0));
+    }
+
+    #[test]
+    fn duplicate_ids_are_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_bench(dir.path(), "x/one", NEW_LABEL, "x/y", 1.0, 1.0);
+        write_bench(dir.path(), "x/two", NEW_LABEL, "x/y", 1.0, 1.0);
+        let err = load_results(dir.path()).expect_err("duplicate");
+        assert!(matches!(err.kind, BenchGateErrorKind::DuplicateId { ref id, .. } if id == "x/y"));
+    }
+
+    #[test]
+    fn empty_or_absent_directory_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = load_results(dir.path()).expect_err("no results");
+        assert!(matches!(err.kind, BenchGateErrorKind::NoResults { .. }));
+        assert!(err.to_string().contains("cargo bench -p rc-benches"));
+        let err = load_results(dir.path().join("nope")).expect_err("absent");
+        assert!(matches!(err.kind, BenchGateErrorKind::Io(_)));
+    }
 }

@@ -10,7 +10,7 @@
 //! summary schema). A bench's id is `<function>/<bench>`, e.g. `requests/feed_off`,
 //! and its count is callgrind's `Ir` total over every thread.
 //!
-//! The baseline (`benches/instructions-baseline.toml`) maps ids to counts. A bench
+//! The baseline (`bench-gate/instructions-baseline.toml`) maps ids to counts. A bench
 //! fails when its count is more than `max_increase_pct` above the baseline, or when it
 //! is in the baseline but was not measured. Counts can differ between machines,
 //! compilers and C libraries: regenerate the baseline (`--update-baseline`) when the
@@ -23,10 +23,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{BenchGateError, BenchGateErrorKind};
+use crate::error::{BenchGateError, BenchGateErrorKind};
 
 /// Where the committed baseline lives, relative to the workspace root.
-pub const DEFAULT_INSTRUCTIONS_BASELINE: &str = "benches/instructions-baseline.toml";
+pub const DEFAULT_INSTRUCTIONS_BASELINE: &str = "bench-gate/instructions-baseline.toml";
 
 /// The allowed increase when a new baseline is written: 3%.
 pub const DEFAULT_MAX_INCREASE_PCT: f64 = 3.0;
@@ -399,7 +399,7 @@ mod tests {
 
     #[test]
     fn real_gungraun_output_parses() {
-        let text = include_str!("../../../fixtures/bench/gungraun-0.20-summary.jsonl");
+        let text = include_str!("../../fixtures/bench/gungraun-0.20-summary.jsonl");
         let counts = parse_instruction_counts(text).expect("gungraun's own output parses");
         assert_eq!(counts.get("recording/http_off"), Some(199));
         assert_eq!(counts.get("requests/static_small_off"), Some(47309));

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::budgets::Budgets;
-use super::results::{BenchResult, Estimate, Results, Statistic};
+use crate::budgets::Budgets;
+use crate::results::{BenchResult, Estimate, Results, Statistic};
 
 /// The limit a check enforces, and so how its measured value reads.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -367,5 +367,243 @@ fn verdict_text(check: &Check) -> String {
             format!("❌ not one run ({seconds_apart} s apart): re-run all benches")
         }
         Verdict::NoBaseline => "➖ new, no baseline".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+    use crate::budgets::{DEFAULT_BUDGETS_FILE, load_budgets};
+    use crate::results::{DEFAULT_CRITERION_DIR, NEW_LABEL, load_results};
+    use crate::test_support::{BUDGETS, budgets, fixture_run};
+
+    #[test]
+    fn passing_set_passes_and_renders_a_table() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fixture_run(dir.path(), 1.01);
+        let results = load_results(dir.path()).expect("results load");
+        assert_eq!(results.len(), 6);
+        let report = evaluate(&budgets(), &results);
+        assert!(report.passed(), "{}", report.to_markdown());
+        assert_eq!(report.checks.len(), 4);
+        // Median, not mean: the mean ratio is the same, but the added ns differ.
+        let added = &report.checks[2];
+        assert_eq!(added.measured(), Some(60.0));
+        let md = report.to_markdown();
+        assert!(
+            md.starts_with("✅ Bench gate: 4 of 4 checks passed (median"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| note page, sampling 1.0 vs off | `requests/note_page/rate_1.0` | \
+                 `requests/note_page/off` | 40000 | 40400 | 1.010× (1.008× – 1.012×) | ≤ 1.02× | \
+                 ✅ pass |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("| +60.0 ns (+59.2 ns – +60.8 ns) | ≤ +100 ns | ✅ pass |"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| `recording/database/rate_0.0` | — | — | 21.5 | 21.5 ns | ≤ 50 ns | ✅ pass |"
+            ),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn breach_fails_the_gate() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fixture_run(dir.path(), 1.05);
+        let report = evaluate(&budgets(), &load_results(dir.path()).expect("load"));
+        assert!(!report.passed());
+        let failed: Vec<&Check> = report.failures().collect();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].name, "note page, sampling 1.0 vs off");
+        assert_eq!(failed[0].verdict, Verdict::OverBudget);
+        let md = report.to_markdown();
+        assert!(
+            md.starts_with("❌ Bench gate: 3 of 4 checks passed"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 1.050× (1.048× – 1.052×) | ≤ 1.02× | ❌ over budget |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn mean_statistic_is_honoured() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fixture_run(dir.path(), 1.0);
+        let mut budgets = budgets();
+        budgets.statistic = Statistic::Mean;
+        let report = evaluate(&budgets, &load_results(dir.path()).expect("load"));
+        let absolute = &report.checks[3];
+        assert!((absolute.measured().expect("measured") - 21.5 * 1.03).abs() < 1e-9);
+    }
+
+    #[test]
+    fn budget_naming_a_missing_bench_fails() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fixture_run(dir.path(), 1.0);
+        let text = format!(
+            "{BUDGETS}\n[[absolute]]\nbench = \"recording/http/rate_0.0\"\nmax_ns = 50\n\
+             [[ratio]]\nnumerator = \"requests/feed/rate_1.0\"\ndenominator = \"requests/feed/off\"\nmax = 1.02\n"
+        );
+        let budgets = Budgets::parse(&text, Path::new("b.toml")).expect("parse");
+        let report = evaluate(&budgets, &load_results(dir.path()).expect("load"));
+        assert!(!report.passed());
+        let missing: Vec<&Verdict> = report.failures().map(|c| &c.verdict).collect();
+        assert_eq!(
+            missing,
+            [
+                &Verdict::Missing(vec![
+                    "requests/feed/rate_1.0".to_owned(),
+                    "requests/feed/off".to_owned()
+                ]),
+                &Verdict::Missing(vec!["recording/http/rate_0.0".to_owned()]),
+            ]
+        );
+        assert!(
+            report
+                .to_markdown()
+                .contains("❌ no result for `recording/http/rate_0.0`")
+        );
+    }
+
+    #[test]
+    fn pairs_from_different_runs_fail() {
+        let now = SystemTime::now();
+        let result = |id: &str, ns: f64, at: SystemTime| BenchResult {
+            id: id.to_owned(),
+            dir: PathBuf::from(id),
+            mean: Estimate::exact(ns),
+            median: Estimate::exact(ns),
+            measured_at: Some(at),
+        };
+        let results = Results::from_results(
+            "target/criterion",
+            NEW_LABEL,
+            [
+                result("requests/note_page/off", 100.0, now),
+                result(
+                    "requests/note_page/rate_1.0",
+                    100.0,
+                    now + Duration::from_secs(3600),
+                ),
+            ],
+        );
+        let budgets = Budgets::parse(
+            "[[ratio]]\nnumerator = \"requests/note_page/rate_1.0\"\n\
+             denominator = \"requests/note_page/off\"\nmax = 1.02\n",
+            Path::new("b.toml"),
+        )
+        .expect("parse");
+        let report = evaluate(&budgets, &results);
+        assert_eq!(
+            report.checks[0].verdict,
+            Verdict::DifferentRuns {
+                seconds_apart: 3600
+            }
+        );
+        assert!(!report.passed());
+    }
+
+    #[test]
+    fn noisy_results_are_flagged_inconclusive() {
+        let wide = |point: f64| Estimate {
+            point_ns: point,
+            lower_ns: point * 0.9,
+            upper_ns: point * 1.1,
+        };
+        let results = Results::from_results(
+            "t",
+            NEW_LABEL,
+            [("on", 101.0), ("off", 100.0)].map(|(id, ns)| BenchResult {
+                id: id.to_owned(),
+                dir: PathBuf::from(id),
+                mean: wide(ns),
+                median: wide(ns),
+                measured_at: None,
+            }),
+        );
+        let budgets = Budgets::parse(
+            "[[ratio]]\nnumerator = \"on\"\ndenominator = \"off\"\nmax = 1.02\n",
+            Path::new("b.toml"),
+        )
+        .expect("parse");
+        let report = evaluate(&budgets, &results);
+        let check = &report.checks[0];
+        // Decided on the point estimates, flagged because the interval spans the budget.
+        assert_eq!(check.verdict, Verdict::Pass);
+        assert!(!check.conclusive());
+        let (low, high) = check.measured_range().expect("range");
+        assert!((low - 90.9 / 110.0).abs() < 1e-9 && (high - 111.1 / 90.0).abs() < 1e-9);
+        let md = report.to_markdown();
+        assert!(md.contains("1 inconclusive"), "{md}");
+        assert!(md.contains("| ✅ pass ⚠️ inconclusive |"), "{md}");
+    }
+
+    #[test]
+    fn zero_time_baseline_never_passes_a_ratio() {
+        let results = Results::from_results(
+            "t",
+            NEW_LABEL,
+            ["a", "b"].map(|id| BenchResult {
+                id: id.to_owned(),
+                dir: PathBuf::from(id),
+                mean: Estimate::exact(0.0),
+                median: Estimate::exact(0.0),
+                measured_at: None,
+            }),
+        );
+        let budgets = Budgets::parse(
+            "[[ratio]]\nnumerator = \"a\"\ndenominator = \"b\"\nmax = 1.5\n",
+            Path::new("b.toml"),
+        )
+        .expect("parse");
+        assert_eq!(
+            evaluate(&budgets, &results).checks[0].verdict,
+            Verdict::OverBudget
+        );
+    }
+
+    /// Reads the real `target/criterion` left by `cargo bench -p rc-benches` and prints
+    /// the gate's table. Ignored: needs a bench run first
+    /// (`cargo test -p harness --lib bench_gate -- --ignored --nocapture`).
+    #[test]
+    #[ignore = "needs `cargo bench -p rc-benches` results in target/criterion"]
+    fn real_criterion_results_evaluate() {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let budgets = load_budgets(workspace.join(DEFAULT_BUDGETS_FILE)).expect("budgets");
+        let results = load_results(workspace.join(DEFAULT_CRITERION_DIR)).expect("results");
+        for result in results.iter() {
+            println!(
+                "{:<45} median {:>12.1} ns [{:.1} – {:.1}]   mean {:>12.1} ns",
+                result.id,
+                result.median.point_ns,
+                result.median.lower_ns,
+                result.median.upper_ns,
+                result.mean.point_ns
+            );
+        }
+        let report = evaluate(&budgets, &results);
+        println!("\n{}", report.to_markdown());
+        // Every budgeted bench must have a result: the benches produce the ids budgeted.
+        for check in &report.checks {
+            assert!(
+                !matches!(check.verdict, Verdict::Missing(_)),
+                "{}: {:?}",
+                check.name,
+                check.verdict
+            );
+        }
     }
 }

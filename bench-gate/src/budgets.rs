@@ -1,4 +1,4 @@
-//! The budgets file (`benches/budgets.toml`): which bench ids are compared and the
+//! The budgets file (`bench-gate/budgets.toml`): which bench ids are compared and the
 //! most overhead each comparison may show.
 //!
 //! ```toml
@@ -28,11 +28,11 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::error::{BenchGateError, BenchGateErrorKind};
-use super::results::Statistic;
+use crate::error::{BenchGateError, BenchGateErrorKind};
+use crate::results::Statistic;
 
-/// The budgets file the benches crate ships, relative to the workspace root.
-pub const DEFAULT_BUDGETS_FILE: &str = "benches/budgets.toml";
+/// The budgets file this crate ships, relative to the workspace root.
+pub const DEFAULT_BUDGETS_FILE: &str = "bench-gate/budgets.toml";
 
 /// Default for [`Budgets::max_run_gap_s`]: a full `cargo bench -p rc-benches` measures
 /// the variants of one group well within this; a partial re-run minutes later does not.
@@ -219,4 +219,85 @@ fn check_limit(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_reject_typos_empty_files_and_bad_limits() {
+        let origin = Path::new("benches/budgets.toml");
+        let cases = [
+            (
+                "[[ratio]]\nnumerator = \"a\"\ndenominator = \"b\"\nmax = 1.0\nmaks = 2\n",
+                "maks",
+            ),
+            ("[[absolute]]\nbench = \"a\"\nmax = 50\n", "max_ns"),
+            (
+                "statistic = \"p99\"\n[[absolute]]\nbench = \"a\"\nmax_ns = 5\n",
+                "p99",
+            ),
+            ("statistic = \"median\"\n", "defines no budget"),
+            (
+                "[[ratio]]\nnumerator = \"a\"\ndenominator = \"a\"\nmax = 1.0\n",
+                "both `a`",
+            ),
+            (
+                "[[ratio]]\nnumerator = \"a\"\ndenominator = \"b\"\nmax = 0\n",
+                "`max` must be",
+            ),
+            (
+                "[[added]]\nnumerator = \"a\"\ndenominator = \" \"\nmax_ns = 1\n",
+                "`denominator` is empty",
+            ),
+            (
+                "[[absolute]]\nbench = \"a\"\nmax_ns = -5\n",
+                "`max_ns` must be",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = Budgets::parse(text, origin).expect_err(text);
+            let message = err.to_string();
+            assert!(message.starts_with("benches/budgets.toml: "), "{message}");
+            assert!(message.contains(expected), "{text}\n=> {message}");
+        }
+    }
+
+    #[test]
+    fn load_budgets_names_an_unreadable_file() {
+        let err = load_budgets("/nonexistent/budgets.toml").expect_err("absent");
+        assert!(matches!(err.kind, BenchGateErrorKind::Io(_)));
+        assert!(
+            err.to_string()
+                .starts_with("/nonexistent/budgets.toml: cannot read")
+        );
+    }
+
+    /// The budgets file the benches crate ships must always load.
+    #[test]
+    fn shipped_budgets_file_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(DEFAULT_BUDGETS_FILE);
+        let budgets = load_budgets(&path).expect("benches/budgets.toml loads");
+        assert_eq!(budgets.statistic, Statistic::Median);
+        let ids = budgets
+            .ratio
+            .iter()
+            .flat_map(|b| [&b.numerator, &b.denominator])
+            .chain(
+                budgets
+                    .added
+                    .iter()
+                    .flat_map(|b| [&b.numerator, &b.denominator]),
+            )
+            .chain(budgets.absolute.iter().map(|b| &b.bench));
+        for id in ids {
+            let prefix_ok = ["requests/", "recording/", "queries/"]
+                .iter()
+                .any(|p| id.starts_with(p));
+            assert!(prefix_ok && id.split('/').count() == 3, "bench id {id}");
+        }
+    }
 }
