@@ -136,7 +136,8 @@ where
 }
 
 /// Regression `buffered-body-size` only (`axum::middleware::from_fn_with_state`): the
-/// v1.1.2-rc.1 hook, which read the whole body to take its length.
+/// v1.1.2-rc.1 hook, which read the whole body to take its length (see `buffered`
+/// for what it does with a streamed body).
 pub async fn buffered_monitor(
     State(metrics): State<Arc<Metrics>>,
     request: Request,
@@ -183,9 +184,13 @@ fn operation_name(method: &Method, matched: Option<&str>, response: &Response) -
     (operation, method.len() + 1)
 }
 
-/// Regression `buffered-body-size`: the v1.1.2-rc.1 hook read the whole body to take
-/// its length. Streamed responses (static files) are in "direct passthrough mode" and
-/// the read fails, so every one of them became a 500.
+/// Regression `buffered-body-size`: the v1.1.2-rc.1 hook read `response.data` to take
+/// the body's length. Werkzeug refuses that for a streamed response ("direct
+/// passthrough mode") with `RuntimeError: Attempted implicit sequence conversion ...`,
+/// so every static file became a 500. This simulates that refusal rather than
+/// buffering: a body without an exact size hint (a streamed file) is answered with a
+/// fixed 500 carrying the RuntimeError text; a body of known size (pages, JSON) is
+/// read into memory and passed on, as in rc.1.
 async fn buffered(response: Response, recorder: Recorder) -> Response {
     let (parts, body) = response.into_parts();
     if body.size_hint().exact().is_none() {

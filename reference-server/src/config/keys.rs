@@ -117,7 +117,8 @@ impl Key {
             Key::AdminToken => "a secret of at least 16 characters",
             Key::RefserverRegressions => {
                 "a comma-separated list of switch names: buffered-body-size, \
-                 plural-sampling-key, legacy-sampling, unwired-db-metrics, wrong-content-type"
+                 plural-sampling-key, legacy-sampling, unwired-db-metrics, wrong-content-type, \
+                 silent-config-fallback"
             }
         }
     }

@@ -9,7 +9,11 @@ use super::error::ConfigErrorKind;
 /// One historical bug that `REFSERVER_REGRESSIONS` can bring back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Regression {
-    /// The HTTP middleware buffers the body to measure it; streamed responses become 500.
+    /// The HTTP middleware reads the whole body to measure it, and, as Werkzeug does for
+    /// a response in "direct passthrough" mode, refuses any body whose exact size is not
+    /// known up front: every streamed (static) response becomes a fixed 500
+    /// (`RuntimeError: Attempted implicit sequence conversion ...`). It simulates that
+    /// refusal; it does not buffer streamed bodies.
     BufferedBodySize,
     /// Metrics read only `METRICS_SAMPLING_RATES`, else silently 0.1.
     PluralSamplingKey,
@@ -19,16 +23,21 @@ pub enum Regression {
     UnwiredDbMetrics,
     /// Static files are served as `application/octet-stream`.
     WrongContentType,
+    /// The StarPunk class of config bug: an invalid value silently falls back to its
+    /// default, the deprecated alias beside the canonical key is ignored silently
+    /// (canonical wins), and `CONFIG_STRICT` refuses nothing. No error, nothing said.
+    SilentConfigFallback,
 }
 
 impl Regression {
     /// Every switch, in the order of the design document.
-    pub const ALL: [Regression; 5] = [
+    pub const ALL: [Regression; 6] = [
         Regression::BufferedBodySize,
         Regression::PluralSamplingKey,
         Regression::LegacySampling,
         Regression::UnwiredDbMetrics,
         Regression::WrongContentType,
+        Regression::SilentConfigFallback,
     ];
 
     /// The name used in `REFSERVER_REGRESSIONS` and in reports.
@@ -39,6 +48,7 @@ impl Regression {
             Regression::LegacySampling => "legacy-sampling",
             Regression::UnwiredDbMetrics => "unwired-db-metrics",
             Regression::WrongContentType => "wrong-content-type",
+            Regression::SilentConfigFallback => "silent-config-fallback",
         }
     }
 
@@ -46,8 +56,10 @@ impl Regression {
     pub const fn description(self) -> &'static str {
         match self {
             Regression::BufferedBodySize => {
-                "the HTTP middleware buffers response bodies to measure them; streamed \
-                 (static) responses fail with 500"
+                "the HTTP middleware reads response bodies to measure them and, like \
+                 Werkzeug in direct passthrough mode, refuses any body without an exact \
+                 size: streamed (static) responses fail with a fixed 500 (RuntimeError: \
+                 Attempted implicit sequence conversion ...)"
             }
             Regression::PluralSamplingKey => {
                 "metrics read only METRICS_SAMPLING_RATES, else silently sample 10%"
@@ -60,6 +72,11 @@ impl Regression {
                 "the pool hands out unmonitored connections; database metrics stay 0"
             }
             Regression::WrongContentType => "static files are served as application/octet-stream",
+            Regression::SilentConfigFallback => {
+                "invalid config values silently fall back to their defaults, the deprecated \
+                 sampling alias beside the canonical key is ignored silently, and \
+                 CONFIG_STRICT refuses nothing"
+            }
         }
     }
 
@@ -163,7 +180,8 @@ mod tests {
                 "plural-sampling-key",
                 "legacy-sampling",
                 "unwired-db-metrics",
-                "wrong-content-type"
+                "wrong-content-type",
+                "silent-config-fallback"
             ]
         );
         for r in Regression::ALL {

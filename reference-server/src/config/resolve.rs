@@ -8,7 +8,7 @@ use super::effective::{
 use super::error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, WarningKind};
 use super::keys::Key;
 use super::raw::{EnvMap, RawConfig};
-use super::regressions::Regressions;
+use super::regressions::{Regression, Regressions};
 use super::sampling::SamplingRates;
 use super::values::{
     parse_admin_token, parse_bool, parse_http_url, parse_integer, parse_path, parse_seconds,
@@ -19,14 +19,25 @@ use std::path::PathBuf;
 
 /// Resolve the environment into a [`Config`], or return every error at once (with the
 /// warnings seen so far). Pure: reads only `env`.
+///
+/// With the `silent-config-fallback` regression switch on, nothing is refused (see
+/// [`Resolver::refuse`]); `REFSERVER_REGRESSIONS` itself is resolved first and is always
+/// checked, so an unknown switch name still stops start-up.
 pub fn resolve(env: &EnvMap) -> Result<Config, ConfigErrors> {
     let raw = RawConfig::from_env(env);
     let mut r = Resolver {
         raw: &raw,
         errors: Vec::new(),
         warnings: Vec::new(),
+        silent_fallback: false,
     };
 
+    let regressions = r.scalar(
+        Key::RefserverRegressions,
+        Regressions::none(),
+        Regressions::parse,
+    );
+    r.silent_fallback = regressions.value.contains(Regression::SilentConfigFallback);
     let strict = r.scalar(Key::ConfigStrict, DEFAULT_STRICT, parse_bool);
     let metrics_enabled = r.scalar(Key::MetricsEnabled, DEFAULT_METRICS_ENABLED, parse_bool);
     let sampling = r.sampling();
@@ -51,11 +62,6 @@ pub fn resolve(env: &EnvMap) -> Result<Config, ConfigErrors> {
     let site_url = r.scalar(Key::SiteUrl, None, |s| parse_site_url(s).map(Some));
     let admin_token = r.scalar(Key::AdminToken, None, |s| parse_admin_token(s).map(Some));
     let token_endpoint = r.scalar(Key::TokenEndpoint, None, |s| parse_http_url(s).map(Some));
-    let regressions = r.scalar(
-        Key::RefserverRegressions,
-        Regressions::none(),
-        Regressions::parse,
-    );
     r.look_alikes(strict.value);
 
     let Resolver {
@@ -92,9 +98,21 @@ struct Resolver<'r, 'a> {
     raw: &'r RawConfig<'a>,
     errors: Vec<ConfigError>,
     warnings: Vec<ConfigWarning>,
+    /// Regression `silent-config-fallback`: refusals are dropped (see [`Self::refuse`]).
+    silent_fallback: bool,
 }
 
 impl Resolver<'_, '_> {
+    /// Every refusal goes through here: the error stops start-up. Under the
+    /// `silent-config-fallback` regression switch it is dropped without a word, which
+    /// is the StarPunk class of config bug: the bad value's setting keeps its default,
+    /// a strict-mode look-alike is ignored, and nobody is told.
+    fn refuse(&mut self, error: ConfigError) {
+        if !self.silent_fallback {
+            self.errors.push(error);
+        }
+    }
+
     /// One key with one spelling: its parsed value, or the default (recording an error
     /// if it was set but bad, which fails the whole resolve).
     fn scalar<T>(
@@ -109,7 +127,7 @@ impl Resolver<'_, '_> {
         match parse_trimmed(value, parse) {
             Ok(parsed) => Setting::from_env(parsed, key.name()),
             Err(kind) => {
-                self.errors.push(ConfigError::for_key(key, value, kind));
+                self.refuse(ConfigError::for_key(key, value, kind));
                 Setting::default_value(default)
             }
         }
@@ -120,8 +138,17 @@ impl Resolver<'_, '_> {
         let canonical = Key::MetricsSamplingRate;
         let alias = Key::MetricsSamplingRates;
         let parse = |key: Key, value: &str| SamplingRates::parse(key.name(), value);
-        let from_canonical = self.raw.get(canonical).map(|v| (v, parse(canonical, v)));
-        let from_alias = self.raw.get(alias).map(|v| (v, parse(alias, v)));
+        let mut from_canonical = self.raw.get(canonical).map(|v| (v, parse(canonical, v)));
+        let mut from_alias = self.raw.get(alias).map(|v| (v, parse(alias, v)));
+        if self.silent_fallback {
+            // Regression `silent-config-fallback`, as in StarPunk's
+            // `getenv(canonical) or getenv(alias) or default`: a spelling that does not
+            // parse counts as unset, and beside a canonical value the alias is never read
+            // (no conflict, no deprecation warning).
+            from_canonical = from_canonical.filter(|(_, parsed)| parsed.is_ok());
+            from_alias =
+                from_alias.filter(|(_, parsed)| parsed.is_ok() && from_canonical.is_none());
+        }
 
         if from_alias.is_some() {
             let message = if from_canonical.is_none() {
@@ -142,8 +169,7 @@ impl Resolver<'_, '_> {
         }
         for (key, parsed) in [(canonical, &from_canonical), (alias, &from_alias)] {
             if let Some((value, Err(kind))) = parsed {
-                self.errors
-                    .push(ConfigError::for_key(key, value, kind.clone()));
+                self.refuse(ConfigError::for_key(key, value, kind.clone()));
             }
         }
 
@@ -153,7 +179,7 @@ impl Resolver<'_, '_> {
             (None, Some((_, Ok(rates)))) => Setting::from_env(rates, alias.name()),
             (Some((canonical_value, Ok(c))), Some((alias_value, Ok(a)))) => {
                 if !c.same_rates(&a) {
-                    self.errors.push(ConfigError::for_key(
+                    self.refuse(ConfigError::for_key(
                         alias,
                         alias_value,
                         ConfigErrorKind::AliasConflict {
@@ -177,7 +203,9 @@ impl Resolver<'_, '_> {
         for look_alike in self.raw.look_alikes() {
             let meant = look_alike.probably_meant;
             if strict {
-                self.errors.push(ConfigError::new(
+                // Under `silent-config-fallback` the refusal is dropped and nothing is
+                // said: the look-alike is ignored as if strict mode did not exist.
+                self.refuse(ConfigError::new(
                     look_alike.env_key,
                     look_alike.value,
                     ConfigErrorKind::UnknownKey {
@@ -841,6 +869,155 @@ mod tests {
         for r in Regression::ALL {
             assert!(text.contains(r.name()), "{text}");
         }
+    }
+
+    // ---- regression silent-config-fallback --------------------------------------------
+
+    const SILENT: (&str, &str) = ("REFSERVER_REGRESSIONS", "silent-config-fallback");
+
+    /// The config with `silent-config-fallback` on; every other setting must be the
+    /// default, sourced `default`, and nothing may be said about it.
+    fn silently(pairs: &[(&str, &str)]) -> Config {
+        let with_switch: Vec<(&str, &str)> = pairs.iter().copied().chain([SILENT]).collect();
+        let c = ok(&with_switch);
+        assert!(c.regression(Regression::SilentConfigFallback));
+        c
+    }
+
+    /// Guards regression `silent-config-fallback`, refusal 1 of 3 (sampling-config's
+    /// out-of-range step): an invalid value is refused without the switch, and with it
+    /// silently becomes the default.
+    #[test]
+    fn silent_config_fallback_turns_an_invalid_value_into_the_default() {
+        assert_eq!(
+            only_error("METRICS_SAMPLING_RATE", "1.5").kind,
+            ConfigErrorKind::OutOfRange
+        );
+        let c = silently(&[("METRICS_SAMPLING_RATE", "1.5")]);
+        assert_eq!(rates(&c), [1.0; 3]);
+        assert_eq!(c.sampling.source, Source::Default, "no trace of the key");
+        assert!(c.warnings.is_empty(), "nothing said: {:?}", c.warnings);
+        // Every kind of bad value, on every kind of key.
+        let c = silently(&[
+            ("METRICS_ENABLED", "sure"),
+            ("METRICS_SLOW_QUERY_THRESHOLD", "1s"),
+            ("METRICS_BUFFER_SIZE", "0"),
+            ("METRICS_MIN_SAMPLES", "ten"),
+            ("CONFIG_STRICT", ""),
+            ("BIND_ADDR", "localhost:8000"),
+            ("SITE_URL", "example.org"),
+            ("ADMIN_TOKEN", "tooshort"),
+            ("TOKEN_ENDPOINT", "ftp://tokens.example.org"),
+        ]);
+        assert_eq!(
+            c,
+            Config {
+                regressions: c.regressions.clone(),
+                env: c.env.clone(),
+                ..Config::default()
+            }
+        );
+        for value in [
+            "2",
+            "x",
+            "http=",
+            "{\"http\": 0.5",
+            "http=0.1,http=0.2",
+            "-0.1",
+        ] {
+            let c = silently(&[("METRICS_SAMPLING_RATE", value)]);
+            assert_eq!(rates(&c), [1.0; 3], "{value}");
+            assert_eq!(c.sampling.source, Source::Default, "{value}");
+        }
+    }
+
+    /// Guards regression `silent-config-fallback`, refusal 2 of 3 (sampling-config's
+    /// "both keys disagreeing" step): the conflict is resolved silently, canonical wins.
+    #[test]
+    fn silent_config_fallback_resolves_an_alias_conflict_silently() {
+        let conflict = [
+            ("METRICS_SAMPLING_RATE", "1.0"),
+            ("METRICS_SAMPLING_RATES", "0.1"),
+        ];
+        let errors = err(&conflict);
+        assert!(matches!(
+            errors.errors[0].kind,
+            ConfigErrorKind::AliasConflict { .. }
+        ));
+        let c = silently(&conflict);
+        assert_eq!(rates(&c), [1.0; 3]);
+        assert_eq!(c.sampling.source, env_source("METRICS_SAMPLING_RATE"));
+        assert!(c.warnings.is_empty(), "nothing said: {:?}", c.warnings);
+        // An invalid alias beside a valid canonical key: ignored too.
+        let c = silently(&[
+            ("METRICS_SAMPLING_RATE", "0.5"),
+            ("METRICS_SAMPLING_RATES", "lots"),
+        ]);
+        assert_eq!(rates(&c), [0.5; 3]);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        // An invalid canonical value counts as unset, so the alias decides.
+        let c = silently(&[
+            ("METRICS_SAMPLING_RATE", "1.5"),
+            ("METRICS_SAMPLING_RATES", "0.25"),
+        ]);
+        assert_eq!(rates(&c), [0.25; 3]);
+        assert_eq!(c.sampling.source, env_source("METRICS_SAMPLING_RATES"));
+    }
+
+    /// Guards regression `silent-config-fallback`, refusal 3 of 3 (sampling-config's
+    /// CONFIG_STRICT typo step): strict mode refuses nothing and says nothing.
+    #[test]
+    fn silent_config_fallback_drops_strict_mode_refusals() {
+        let typo = [("CONFIG_STRICT", "true"), ("METRICS_SAMPLNG_RATE", "0.5")];
+        assert_eq!(err(&typo).errors.len(), 1);
+        let c = silently(&typo);
+        assert!(c.strict.value, "strict mode is on, and refuses nothing");
+        assert_eq!(rates(&c), [1.0; 3]);
+        assert!(c.warnings.is_empty(), "nothing said: {:?}", c.warnings);
+    }
+
+    /// The switch changes nothing about a valid environment: values, sources and
+    /// warnings stay what they are without it.
+    #[test]
+    fn silent_config_fallback_leaves_valid_settings_alone() {
+        for pairs in [
+            &[
+                ("METRICS_SAMPLING_RATE", "0.5"),
+                ("METRICS_BUFFER_SIZE", "50"),
+            ][..],
+            &[("METRICS_SAMPLING_RATES", "http=0.1")][..],
+            &[("METRICS_SAMPLNG_RATE", "0.5")][..],
+            &[
+                ("METRICS_SAMPLING_RATE", "0.5"),
+                ("METRICS_SAMPLING_RATES", "0.5"),
+            ][..],
+        ] {
+            let plain = ok(pairs);
+            let c = silently(pairs);
+            assert_eq!(c.sampling, plain.sampling, "{pairs:?}");
+            assert_eq!(c.buffer_size, plain.buffer_size, "{pairs:?}");
+            if pairs.len() == 2 && pairs[1].0 == "METRICS_SAMPLING_RATES" {
+                // Beside the canonical key the alias is not read at all.
+                assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+            } else {
+                assert_eq!(c.warnings, plain.warnings, "{pairs:?}");
+            }
+        }
+    }
+
+    /// The switch list itself is never silenced: an unknown name still stops start-up.
+    #[test]
+    fn silent_config_fallback_does_not_silence_unknown_switch_names() {
+        let errors = err(&[
+            ("REFSERVER_REGRESSIONS", "silent-config-fallback,typo"),
+            ("METRICS_SAMPLING_RATE", "1.5"),
+        ]);
+        let keys: Vec<_> = errors.errors.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["METRICS_SAMPLING_RATE", "REFSERVER_REGRESSIONS"],
+            "without a valid switch list the switch is off, so the bad rate is refused too"
+        );
     }
 
     // ---- look-alikes ----------------------------------------------------------------

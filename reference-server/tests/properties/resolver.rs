@@ -312,6 +312,50 @@ fn the_generator_covers_every_outcome() {
     assert!(tally.defaults > 0, "no untouched defaults");
 }
 
+/// The property is about the server as shipped: no generated environment turns a
+/// regression switch on. And it is able to fail: with `silent-config-fallback` (the
+/// StarPunk class of config bug) on, every environment the oracle says must be refused
+/// is accepted with a silent default instead, and the property's check says so.
+#[test]
+fn the_property_runs_without_switches_and_catches_silent_config_fallback() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let mut runner = TestRunner::deterministic();
+    let strategy = crate::env::case(false);
+    let mut refusals = 0;
+    for _ in 0..COVERAGE_CASES {
+        let case = strategy
+            .new_tree(&mut runner)
+            .expect("the strategy generates")
+            .current();
+        assert!(
+            !case.env.contains_key("REFSERVER_REGRESSIONS"),
+            "a generated environment turns a regression switch on: {case:#?}"
+        );
+        if case.oracle.errors.is_empty() {
+            continue;
+        }
+        refusals += 1;
+        let mut env = case.env.clone();
+        env.insert(
+            "REFSERVER_REGRESSIONS".into(),
+            "silent-config-fallback".into(),
+        );
+        let outcome = config::resolve(&env);
+        assert!(
+            outcome.is_ok(),
+            "the switch refuses nothing, yet: {:?}",
+            outcome.err()
+        );
+        assert!(
+            check(&case, &outcome).is_err(),
+            "the property did not notice a silently accepted environment: {case:#?}"
+        );
+    }
+    assert!(refusals >= 200, "too few refused environments: {refusals}");
+}
+
 /// Regression test of a bug the property above found: JSON per-type rates were read
 /// with serde_json's default float parser, one ULP off for numbers with more than 15
 /// significant digits, so a JSON map got a rate other than the one written and an
