@@ -27,17 +27,24 @@ pub enum Regression {
     /// default, the deprecated alias beside the canonical key is ignored silently
     /// (canonical wins), and `CONFIG_STRICT` refuses nothing. No error, nothing said.
     SilentConfigFallback,
+    /// Micropub accepts any bearer token without asking the token endpoint (scope
+    /// `create`, `me` = the site).
+    AnyBearerToken,
+    /// Micropub creates an entry with no content instead of answering 400.
+    AcceptEmptyNote,
 }
 
 impl Regression {
     /// Every switch, in the order of the design document.
-    pub const ALL: [Regression; 6] = [
+    pub const ALL: [Regression; 8] = [
         Regression::BufferedBodySize,
         Regression::PluralSamplingKey,
         Regression::LegacySampling,
         Regression::UnwiredDbMetrics,
         Regression::WrongContentType,
         Regression::SilentConfigFallback,
+        Regression::AnyBearerToken,
+        Regression::AcceptEmptyNote,
     ];
 
     /// The name used in `REFSERVER_REGRESSIONS` and in reports.
@@ -49,6 +56,8 @@ impl Regression {
             Regression::UnwiredDbMetrics => "unwired-db-metrics",
             Regression::WrongContentType => "wrong-content-type",
             Regression::SilentConfigFallback => "silent-config-fallback",
+            Regression::AnyBearerToken => "any-bearer-token",
+            Regression::AcceptEmptyNote => "accept-empty-note",
         }
     }
 
@@ -76,6 +85,12 @@ impl Regression {
                 "invalid config values silently fall back to their defaults, the deprecated \
                  sampling alias beside the canonical key is ignored silently, and \
                  CONFIG_STRICT refuses nothing"
+            }
+            Regression::AnyBearerToken => {
+                "Micropub accepts any bearer token without asking the token endpoint"
+            }
+            Regression::AcceptEmptyNote => {
+                "Micropub creates an entry with no content instead of answering 400"
             }
         }
     }
@@ -181,7 +196,9 @@ mod tests {
                 "legacy-sampling",
                 "unwired-db-metrics",
                 "wrong-content-type",
-                "silent-config-fallback"
+                "silent-config-fallback",
+                "any-bearer-token",
+                "accept-empty-note"
             ]
         );
         for r in Regression::ALL {

@@ -1,7 +1,9 @@
 //! `/micropub`: create notes from IndieWeb clients (form-encoded or JSON `h-entry`).
 //!
 //! The bearer token (header, or `access_token` in a form body) is verified against the
-//! IndieAuth token endpoint before the body is looked at.
+//! IndieAuth token endpoint before the body is looked at. Two regression switches
+//! break this on purpose: `any-bearer-token` (see `authorise`) and
+//! `accept-empty-note` (see `note_from_parts`).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -13,7 +15,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::app::AppState;
-use crate::auth::{bearer, verify_token};
+use crate::auth::{TokenInfo, bearer, verify_token};
+use crate::config::Regression;
 use crate::db::{NewNote, Note};
 use crate::error::AppError;
 
@@ -32,13 +35,7 @@ pub(crate) async fn query(
     let token = bearer(&headers)
         .ok_or_else(|| AppError::Unauthorized("missing bearer token".to_owned()))?;
     let site = state.site_url(&headers);
-    verify_token(
-        &state.client,
-        state.config.token_endpoint.value.as_deref(),
-        token,
-        &site,
-    )
-    .await?;
+    authorise(&state, token, &site).await?;
     match params.q.as_deref() {
         Some("config") => Ok(Json(
             json!({ "syndicate-to": [], "post-types": [{"type": "note", "name": "Note"}] }),
@@ -91,17 +88,12 @@ pub(crate) async fn create(
         (None, None) => return Err(AppError::Unauthorized("missing bearer token".to_owned())),
     };
     let site = state.site_url(&headers);
-    verify_token(
-        &state.client,
-        state.config.token_endpoint.value.as_deref(),
-        &token,
-        &site,
-    )
-    .await?;
+    authorise(&state, &token, &site).await?;
 
+    let accept_empty = state.config.regression(Regression::AcceptEmptyNote);
     let new_note = match form {
-        Some(fields) => from_form(&fields)?,
-        None => from_json(&body)?,
+        Some(fields) => from_form(&fields, accept_empty)?,
+        None => from_json(&body, accept_empty)?,
     };
     let note = state
         .pool
@@ -115,6 +107,27 @@ pub(crate) async fn create(
     Ok(response)
 }
 
+/// Asks the token endpoint whether `token` may create posts on `site`.
+///
+/// Regression `any-bearer-token`: the endpoint is never asked and every token passes,
+/// as if it had been issued to this site with scope `create`.
+async fn authorise(state: &AppState, token: &str, site: &str) -> Result<TokenInfo, AppError> {
+    if state.config.regression(Regression::AnyBearerToken) {
+        return Ok(TokenInfo {
+            me: site.to_owned(),
+            scope: "create".to_owned(),
+            client_id: None,
+        });
+    }
+    verify_token(
+        &state.client,
+        state.config.token_endpoint.value.as_deref(),
+        token,
+        site,
+    )
+    .await
+}
+
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields
         .iter()
@@ -122,7 +135,7 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, value)| value.as_str())
 }
 
-fn from_form(fields: &[(String, String)]) -> Result<NewNote, AppError> {
+fn from_form(fields: &[(String, String)], accept_empty: bool) -> Result<NewNote, AppError> {
     match field(fields, "h") {
         Some("entry") => {}
         other => {
@@ -137,10 +150,11 @@ fn from_form(fields: &[(String, String)]) -> Result<NewNote, AppError> {
         field(fields, "name"),
         field(fields, "mp-slug"),
         field(fields, "published"),
+        accept_empty,
     )
 }
 
-fn from_json(body: &[u8]) -> Result<NewNote, AppError> {
+fn from_json(body: &[u8], accept_empty: bool) -> Result<NewNote, AppError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| AppError::BadRequest {
         field: "body",
         message: format!("malformed JSON: {e}"),
@@ -172,22 +186,31 @@ fn from_json(body: &[u8]) -> Result<NewNote, AppError> {
         text("name")?,
         text("mp-slug")?,
         text("published")?,
+        accept_empty,
     )
 }
 
+/// The note a request describes; `content` is required and must not be blank.
+///
+/// Regression `accept-empty-note` (`accept_empty`): a missing or blank `content` is
+/// stored as an empty note instead of being refused with 400.
 fn note_from_parts(
     content: Option<&str>,
     name: Option<&str>,
     slug: Option<&str>,
     published: Option<&str>,
+    accept_empty: bool,
 ) -> Result<NewNote, AppError> {
-    let content = content
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .ok_or(AppError::BadRequest {
-            field: "content",
-            message: "required and must not be empty".to_owned(),
-        })?;
+    let content = match content.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(content) => content,
+        None if accept_empty => "",
+        None => {
+            return Err(AppError::BadRequest {
+                field: "content",
+                message: "required and must not be empty".to_owned(),
+            });
+        }
+    };
     let published = published
         .map(|p| {
             DateTime::parse_from_rfc3339(p.trim())
@@ -233,30 +256,38 @@ mod tests {
 
     #[test]
     fn form_requires_entry_and_content() {
-        assert_eq!(bad_field(from_form(&form(&[("content", "x")]))), "h");
+        assert_eq!(bad_field(from_form(&form(&[("content", "x")]), false)), "h");
         assert_eq!(
-            bad_field(from_form(&form(&[("h", "event"), ("content", "x")]))),
+            bad_field(from_form(&form(&[("h", "event"), ("content", "x")]), false)),
             "h"
         );
-        assert_eq!(bad_field(from_form(&form(&[("h", "entry")]))), "content");
         assert_eq!(
-            bad_field(from_form(&form(&[("h", "entry"), ("content", "  ")]))),
+            bad_field(from_form(&form(&[("h", "entry")]), false)),
             "content"
         );
         assert_eq!(
-            bad_field(from_form(&form(&[
-                ("h", "entry"),
-                ("content", "x"),
-                ("published", "yesterday")
-            ]))),
+            bad_field(from_form(
+                &form(&[("h", "entry"), ("content", "  ")]),
+                false
+            )),
+            "content"
+        );
+        assert_eq!(
+            bad_field(from_form(
+                &form(&[("h", "entry"), ("content", "x"), ("published", "yesterday")]),
+                false
+            )),
             "published"
         );
-        let note = from_form(&form(&[
-            ("h", "entry"),
-            ("content", " Hi "),
-            ("name", "T"),
-            ("mp-slug", "s"),
-        ]))
+        let note = from_form(
+            &form(&[
+                ("h", "entry"),
+                ("content", " Hi "),
+                ("name", "T"),
+                ("mp-slug", "s"),
+            ]),
+            false,
+        )
         .expect("valid");
         assert_eq!(
             (
@@ -268,30 +299,60 @@ mod tests {
         );
     }
 
+    /// Guards regression `accept-empty-note` (micropub-write's 400 step): without the
+    /// switch an entry without content is refused; with it, it becomes an empty note.
+    #[test]
+    fn accept_empty_note_stores_an_entry_without_content() {
+        for fields in [
+            &[("h", "entry")][..],
+            &[("h", "entry"), ("content", "  ")][..],
+        ] {
+            assert_eq!(bad_field(from_form(&form(fields), false)), "content");
+            let note = from_form(&form(fields), true).expect("accepted under the switch");
+            assert_eq!(note.content, "", "{fields:?}");
+        }
+        let empty = br#"{"type":["h-entry"],"properties":{}}"#;
+        assert_eq!(bad_field(from_json(empty, false)), "content");
+        assert_eq!(from_json(empty, true).expect("accepted").content, "");
+        // Only the content rule is broken: the rest of the input is still checked.
+        assert_eq!(bad_field(from_form(&form(&[("content", "x")]), true)), "h");
+        assert_eq!(
+            bad_field(from_form(
+                &form(&[("h", "entry"), ("published", "soon")]),
+                true
+            )),
+            "published"
+        );
+        let note = from_form(&form(&[("h", "entry"), ("content", " Hi ")]), true).expect("valid");
+        assert_eq!(note.content, "Hi", "real content is kept as before");
+    }
+
     #[test]
     fn json_requires_h_entry_and_string_content() {
-        assert_eq!(bad_field(from_json(b"not json")), "body");
+        assert_eq!(bad_field(from_json(b"not json", false)), "body");
         assert_eq!(
-            bad_field(from_json(br#"{"type":["h-event"],"properties":{}}"#)),
+            bad_field(from_json(br#"{"type":["h-event"],"properties":{}}"#, false)),
             "type"
         );
         assert_eq!(
-            bad_field(from_json(br#"{"type":["h-entry"],"properties":{}}"#)),
+            bad_field(from_json(br#"{"type":["h-entry"],"properties":{}}"#, false)),
             "content"
         );
         assert_eq!(
             bad_field(from_json(
-                br#"{"type":["h-entry"],"properties":{"content":[{"html":"<b>x</b>"}]}}"#
+                br#"{"type":["h-entry"],"properties":{"content":[{"html":"<b>x</b>"}]}}"#,
+                false
             )),
             "content"
         );
         assert_eq!(
             bad_field(from_json(
-                br#"{"type":["h-entry"],"properties":{"content":["x"],"name":[3]}}"#
+                br#"{"type":["h-entry"],"properties":{"content":["x"],"name":[3]}}"#,
+                false
             )),
             "name"
         );
-        let note = from_json(br#"{"type":["h-entry"],"properties":{"content":["Hello"],"published":["2025-01-01T00:00:00Z"]}}"#)
+        let note = from_json(br#"{"type":["h-entry"],"properties":{"content":["Hello"],"published":["2025-01-01T00:00:00Z"]}}"#, false)
             .expect("valid");
         assert_eq!(note.content, "Hello");
         assert!(note.published.is_some());

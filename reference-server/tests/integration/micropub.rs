@@ -190,3 +190,91 @@ async fn duplicate_titles_get_distinct_slugs() {
         );
     }
 }
+
+/// Guards regression `any-bearer-token` (micropub-write's 401 step): without the
+/// switch a token the endpoint does not know is refused; with it, any token creates a
+/// note and the token endpoint is never asked.
+#[tokio::test]
+async fn any_bearer_token_accepts_a_stolen_token_without_asking() {
+    let server = token_endpoint("create").await;
+    let fixed = app_with(&server).await;
+    let refused = fixed
+        .send(form_post(Some("stolen-token"), "h=entry&content=hi"))
+        .await;
+    assert_eq!(refused.status, 401, "{}", refused.text());
+
+    let silent = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(0)
+        .named("the token endpoint, which must not be asked")
+        .mount(&silent)
+        .await;
+    let broken = TestApp::new(&[
+        ("TOKEN_ENDPOINT", &silent.uri()),
+        ("SITE_URL", SITE),
+        ("REFSERVER_REGRESSIONS", "any-bearer-token"),
+    ]);
+    let reply = broken
+        .send(form_post(
+            Some("stolen-token"),
+            "h=entry&content=Stolen&mp-slug=stolen",
+        ))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert_eq!(
+        reply.header("location"),
+        Some("https://blog.example/notes/stolen"),
+        "as if issued to SITE_URL"
+    );
+    assert!(broken.get("/notes/stolen").await.text().contains("Stolen"));
+    // The query endpoint trusts it too; only a missing token is still refused.
+    let config = broken
+        .send(
+            Request::get("/micropub?q=config")
+                .header("authorization", "Bearer anything-at-all")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(config.status, 200, "{}", config.text());
+    let missing = broken.send(form_post(None, "h=entry&content=hi")).await;
+    assert_eq!(missing.status, 401);
+    silent.verify().await;
+}
+
+/// Guards regression `accept-empty-note` (micropub-write's 400 step): without the
+/// switch an entry without content is 400 naming `content`; with it, an empty note is
+/// created and served.
+#[tokio::test]
+async fn accept_empty_note_creates_an_entry_without_content() {
+    let server = token_endpoint("create").await;
+    let fixed = app_with(&server).await;
+    let refused = fixed.send(form_post(Some(GOOD), "h=entry")).await;
+    assert_eq!(refused.status, 400, "{}", refused.text());
+
+    let broken = TestApp::new(&[
+        ("TOKEN_ENDPOINT", &server.uri()),
+        ("SITE_URL", SITE),
+        ("REFSERVER_REGRESSIONS", "accept-empty-note"),
+    ]);
+    let reply = broken.send(form_post(Some(GOOD), "h=entry")).await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert_eq!(
+        reply.header("location"),
+        Some("https://blog.example/notes/note")
+    );
+    assert_eq!(broken.get("/notes/note").await.status, 200);
+    let json = broken
+        .send(json_post(
+            GOOD,
+            serde_json::json!({"type": ["h-entry"], "properties": {}}),
+        ))
+        .await;
+    assert_eq!(json.status, 201, "{}", json.text());
+    // The token is still checked: only the content rule is broken.
+    let stolen = broken
+        .send(form_post(Some("stolen-token"), "h=entry"))
+        .await;
+    assert_eq!(stolen.status, 401);
+}
