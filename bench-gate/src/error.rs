@@ -2,6 +2,9 @@
 //! naming the file or directory at fault.
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::freshness::format_age;
 
 /// The bench gate could not read its inputs. Always names the file or directory.
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +95,46 @@ pub enum BenchGateErrorKind {
          `cargo bench -p rc-benches --bench instructions -- --output-format=json > FILE`"
     )]
     NoInstructionCounts,
+    /// A result was written before the run being gated started: criterion left it
+    /// behind from an earlier run, so it says nothing about the code under test.
+    #[error(
+        "bench `{id}` was measured before this run: written {} ago, {} before the run \
+         started (unix time {since_unix}){}; re-run the benches (a bench that no longer \
+         exists leaves its directory behind: delete it)",
+        format_age(*.age),
+        format_age(*.before_start),
+        others_too(*.others)
+    )]
+    Stale {
+        /// The bench's full criterion id.
+        id: String,
+        /// How long before the gate ran the result was written.
+        age: Duration,
+        /// How long before the run started it was written.
+        before_start: Duration,
+        /// When the run started, in seconds since the Unix epoch.
+        since_unix: u64,
+        /// How many other results are older than the run too.
+        others: usize,
+    },
+    /// A result's write time cannot be read, so it cannot be shown to be from this run.
+    #[error(
+        "bench `{id}`: cannot tell when its estimates were written, so not whether they are from this run"
+    )]
+    Undated {
+        /// The bench's full criterion id.
+        id: String,
+    },
     /// `max_regression` is not a finite number >= 0.
     #[error("max_regression must be a finite number >= 0 (0.05 = 5% slower), got {0}")]
     InvalidRegression(f64),
+}
+
+/// `, as are N other results` when more than the one named are stale.
+fn others_too(others: usize) -> String {
+    match others {
+        0 => String::new(),
+        1 => ", as is 1 other result".to_owned(),
+        n => format!(", as are {n} other results"),
+    }
 }

@@ -3,16 +3,18 @@
 //! this library needs no command-line parser and any front end gets the same verdicts.
 
 use std::path::PathBuf;
+use std::time::SystemTime;
 
-use crate::baseline::compare_baseline;
+use crate::baseline::compare_baseline_with;
 use crate::budgets::load_budgets;
 use crate::error::BenchGateError;
 use crate::evaluate::{GateReport, evaluate};
+use crate::freshness::{StalenessWarning, check_since, oldest_result};
 use crate::instructions::{
     DEFAULT_MAX_INCREASE_PCT, InstructionBaseline, InstructionReport, evaluate_instructions,
     load_instruction_counts,
 };
-use crate::results::load_results;
+use crate::results::{Results, load_results};
 
 /// What the wall-clock gate compares the latest criterion run with.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +38,10 @@ pub struct WallClockGate {
     pub criterion_dir: PathBuf,
     /// What the results are checked against.
     pub mode: WallClockMode,
+    /// When the run being gated started: a latest result (`new/`) written before it
+    /// is refused as left over from an earlier run. `None` checks nothing and
+    /// reports the oldest result instead, for the caller to warn about.
+    pub since: Option<SystemTime>,
 }
 
 /// What a wall-clock gate run found.
@@ -43,24 +49,41 @@ pub struct WallClockGate {
 pub struct WallClockOutcome {
     /// One check per budget (or per bench against the baseline).
     pub report: GateReport,
+    /// Without [`WallClockGate::since`]: the oldest result read and its age, since
+    /// nothing proved the results are this run's.
+    pub unchecked: Option<StalenessWarning>,
 }
 
 impl WallClockGate {
     /// Reads the results and the budgets (or baseline) and checks them. An `Err` is
     /// an input the gate cannot judge; a breach is a report that did not pass.
     pub fn run(&self) -> Result<WallClockOutcome, BenchGateError> {
+        self.run_at(SystemTime::now())
+    }
+
+    /// [`WallClockGate::run`] as if the clock read `now` (ages are measured to it).
+    pub(crate) fn run_at(&self, now: SystemTime) -> Result<WallClockOutcome, BenchGateError> {
+        let mut unchecked = None;
+        let mut inspect = |results: &Results| match self.since {
+            Some(since) => check_since(results, since, now),
+            None => {
+                unchecked = oldest_result(results, now);
+                Ok(())
+            }
+        };
         let report = match &self.mode {
             WallClockMode::Baseline {
                 name,
                 max_regression,
-            } => compare_baseline(&self.criterion_dir, name, *max_regression)?,
+            } => compare_baseline_with(&self.criterion_dir, name, *max_regression, inspect)?,
             WallClockMode::Budgets(path) => {
                 let budgets = load_budgets(path)?;
                 let results = load_results(&self.criterion_dir)?;
+                inspect(&results)?;
                 evaluate(&budgets, &results)
             }
         };
-        Ok(WallClockOutcome { report })
+        Ok(WallClockOutcome { report, unchecked })
     }
 }
 
@@ -112,5 +135,171 @@ impl InstructionGate {
             benches: counts.len(),
             path: self.baseline.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::error::BenchGateErrorKind;
+    use crate::results::NEW_LABEL;
+    use crate::test_support::{
+        BUDGETS, fixture_run, run_start, set_all_written, set_written, write_bench,
+    };
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    /// The fixture run under `root/criterion`, written a minute after `run_start()`,
+    /// and its budgets file; the gate over them in budgets mode.
+    fn budgets_gate(root: &Path, since: Option<SystemTime>) -> WallClockGate {
+        let criterion_dir = root.join("criterion");
+        fixture_run(&criterion_dir, 1.0);
+        set_all_written(
+            &criterion_dir,
+            NEW_LABEL,
+            run_start() + Duration::from_secs(60),
+        );
+        let budgets = root.join("budgets.toml");
+        std::fs::write(&budgets, BUDGETS).expect("write budgets");
+        WallClockGate {
+            criterion_dir,
+            mode: WallClockMode::Budgets(budgets),
+            since,
+        }
+    }
+
+    #[test]
+    fn with_since_fresh_results_are_gated() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let gate = budgets_gate(dir.path(), Some(run_start()));
+        let outcome = gate.run_at(run_start() + HOUR).expect("fresh results");
+        assert!(outcome.report.passed(), "{}", outcome.report.to_markdown());
+        assert_eq!(outcome.report.checks.len(), 4);
+        assert_eq!(outcome.unchecked, None);
+    }
+
+    #[test]
+    fn with_since_a_result_left_by_an_earlier_run_is_an_input_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let gate = budgets_gate(dir.path(), Some(run_start()));
+        let stale = gate.criterion_dir.join("requests_note_page/rate_1.0/new");
+        set_written(&stale, run_start() - 5 * HOUR);
+        let err = gate.run_at(run_start() + HOUR).expect_err("a stale result");
+        assert_eq!(err.path, stale.join("estimates.json"));
+        assert!(matches!(
+            err.kind,
+            BenchGateErrorKind::Stale { ref id, others: 0, .. } if id == "requests/note_page/rate_1.0"
+        ));
+        let message = err.to_string();
+        assert!(message.contains("written 6 h 0 min ago"), "{message}");
+        assert!(message.contains("unix time 1700000000"), "{message}");
+    }
+
+    #[test]
+    fn without_since_the_gate_runs_and_reports_the_oldest_result() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let gate = budgets_gate(dir.path(), None);
+        let old = gate.criterion_dir.join("queries_point_query/raw/new");
+        set_written(&old, run_start() - 5 * HOUR);
+        let outcome = gate
+            .run_at(run_start() + HOUR)
+            .expect("no check without since");
+        // The gate itself is judged as before (the pair is 6 h apart, so not one run).
+        assert!(!outcome.report.passed());
+        let warning = outcome.unchecked.expect("the oldest result is reported");
+        assert_eq!(warning.id, "queries/point_query/raw");
+        assert_eq!(warning.file, old.join("estimates.json"));
+        assert_eq!(warning.age, 6 * HOUR);
+    }
+
+    #[test]
+    fn baseline_mode_checks_only_the_latest_run() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        for id in ["g/a", "g/b"] {
+            write_bench(root, id, NEW_LABEL, id, 100.0, 100.0);
+            write_bench(root, id, "main", id, 100.0, 100.0);
+        }
+        // The saved baseline is a day old, as baselines are; the latest run is fresh.
+        set_all_written(root, "main", run_start() - 24 * HOUR);
+        set_all_written(root, NEW_LABEL, run_start() + Duration::from_secs(1));
+        let gate = WallClockGate {
+            criterion_dir: root.to_path_buf(),
+            mode: WallClockMode::Baseline {
+                name: "main".to_owned(),
+                max_regression: 0.05,
+            },
+            since: Some(run_start()),
+        };
+        let outcome = gate.run_at(run_start() + HOUR).expect("fresh latest run");
+        assert!(outcome.report.passed(), "{}", outcome.report.to_markdown());
+
+        set_written(&root.join("g/b").join(NEW_LABEL), run_start() - HOUR);
+        let err = gate
+            .run_at(run_start() + HOUR)
+            .expect_err("stale latest run");
+        assert!(matches!(err.kind, BenchGateErrorKind::Stale { ref id, .. } if id == "g/b"));
+
+        let unchecked = WallClockGate {
+            since: None,
+            ..gate
+        }
+        .run_at(run_start() + HOUR)
+        .expect("no check without since")
+        .unchecked
+        .expect("the oldest latest result");
+        assert_eq!((unchecked.id.as_str(), unchecked.age), ("g/b", 2 * HOUR));
+    }
+
+    #[test]
+    fn updating_the_instruction_baseline_keeps_its_allowance() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let summary = dir.path().join("summary.jsonl");
+        std::fs::write(
+            &summary,
+            include_str!("../../fixtures/bench/gungraun-0.20-summary.jsonl"),
+        )
+        .expect("write summary");
+        let gate = InstructionGate {
+            summary,
+            baseline: dir.path().join("baseline.toml"),
+        };
+        // No baseline yet: the default allowance.
+        let written = gate.update_baseline().expect("first baseline");
+        assert_eq!(
+            written,
+            InstructionOutcome::BaselineWritten {
+                benches: 3,
+                path: gate.baseline.clone(),
+            }
+        );
+        let first = InstructionBaseline::load(&gate.baseline).expect("written baseline");
+        assert_eq!(first.max_increase_pct, DEFAULT_MAX_INCREASE_PCT);
+
+        // A baseline with its own allowance keeps it; its counts are replaced.
+        let mut custom = first.clone();
+        custom.max_increase_pct = 1.5;
+        custom.counts.values_mut().for_each(|n| *n = 1);
+        custom.save(&gate.baseline).expect("save");
+        gate.update_baseline().expect("update");
+        let updated = InstructionBaseline::load(&gate.baseline).expect("updated baseline");
+        assert_eq!(updated.max_increase_pct, 1.5);
+        assert_eq!(updated.counts, first.counts);
+
+        match gate.run().expect("gate against itself") {
+            InstructionOutcome::Gated(report) => assert!(report.passed()),
+            other => panic!("expected a report, got {other:?}"),
+        }
+
+        // A broken baseline is an error, never overwritten.
+        std::fs::write(&gate.baseline, "not = [toml").expect("write");
+        assert!(gate.update_baseline().is_err());
+        assert_eq!(
+            std::fs::read_to_string(&gate.baseline).expect("read"),
+            "not = [toml"
+        );
     }
 }

@@ -15,7 +15,9 @@
 //!
 //! Ratios and added times compare two benches of the same run (both sides' estimates
 //! must have been written within `max_run_gap_s`). A budget naming a bench with no
-//! result fails: nothing passes silently.
+//! result fails: nothing passes silently. Given the time the run started
+//! ([`WallClockGate::since`]), a result written before it is refused, because criterion
+//! leaves old results in place; without it the gate reports the oldest result's age.
 //!
 //! ```no_run
 //! use bench_gate::{DEFAULT_BUDGETS_FILE, DEFAULT_CRITERION_DIR, evaluate,
@@ -35,6 +37,7 @@ mod baseline;
 mod budgets;
 mod error;
 mod evaluate;
+mod freshness;
 mod gate;
 pub mod instructions;
 mod results;
@@ -49,6 +52,7 @@ pub use budgets::{
 };
 pub use error::{BenchGateError, BenchGateErrorKind};
 pub use evaluate::{Check, GateReport, Limit, Verdict, evaluate};
+pub use freshness::{StalenessWarning, check_since, format_age, oldest_result};
 pub use gate::{
     InstructionGate, InstructionOutcome, WallClockGate, WallClockMode, WallClockOutcome,
 };

@@ -3,9 +3,10 @@
 //! `tests`, because the results, evaluation and baseline tests all build on them.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::budgets::Budgets;
-use crate::results::NEW_LABEL;
+use crate::results::{NEW_LABEL, load_labelled};
 
 /// Writes one bench's `new/` (or `label/`) files the way criterion 0.8 does: the
 /// directory is the mangled id, the full id lives in `benchmark.json`.
@@ -103,4 +104,31 @@ max_ns = 50
 
 pub(crate) fn budgets() -> Budgets {
     Budgets::parse(BUDGETS, Path::new("budgets.toml")).expect("fixture budgets parse")
+}
+
+/// A fixed run start for staleness tests (unix time 1,700,000,000), so ages are exact.
+pub(crate) fn run_start() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+/// Sets when the result in `result_dir` was written (its `estimates.json` mtime), the
+/// way a criterion run at `at` would have.
+pub(crate) fn set_written(result_dir: &Path, at: SystemTime) {
+    let path = result_dir.join("estimates.json");
+    let file = std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    file.set_modified(at)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// Sets the write time of every result labelled `label` under `root`.
+pub(crate) fn set_all_written(root: &Path, label: &str, at: SystemTime) {
+    for result in load_labelled(root, label)
+        .expect("fixture results load")
+        .iter()
+    {
+        set_written(&result.dir, at);
+    }
 }

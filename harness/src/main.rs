@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::Context;
 use bench_gate::{InstructionGate, InstructionOutcome, WallClockGate, WallClockMode};
@@ -83,9 +83,14 @@ enum Command {
         /// ...allowing this relative slow-down (0.05 = 5%).
         #[arg(long, default_value_t = 0.05)]
         max_regression: f64,
+        /// Refuse (exit 2) criterion results written before this time, in seconds since
+        /// the Unix epoch: `date +%s` taken just before `cargo bench`, as ci/bench.sh
+        /// does. Without it the gate only warns with the oldest result's age.
+        #[arg(long, value_name = "UNIX_SECONDS")]
+        since: Option<u64>,
         /// Instead of criterion, gate gungraun's instruction counts: the JSON lines of
         /// `cargo bench -p rc-benches --bench instructions -- --output-format=json`.
-        #[arg(long, value_name = "SUMMARY", conflicts_with_all = ["criterion_dir", "budgets", "baseline"])]
+        #[arg(long, value_name = "SUMMARY", conflicts_with_all = ["criterion_dir", "budgets", "baseline", "since"])]
         instructions: Option<PathBuf>,
         /// The committed instruction-count baseline.
         #[arg(long, requires = "instructions", value_name = "FILE")]
@@ -149,8 +154,9 @@ fn main() -> ExitCode {
             budgets,
             baseline,
             max_regression,
+            since,
             ..
-        } => wall_clock_gate(criterion_dir, budgets, baseline, max_regression),
+        } => wall_clock_gate(criterion_dir, budgets, baseline, max_regression, since),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
@@ -306,6 +312,7 @@ fn wall_clock_gate(
     budgets: Option<PathBuf>,
     baseline: Option<String>,
     max_regression: f64,
+    since: Option<u64>,
 ) -> anyhow::Result<i32> {
     let mode = match baseline {
         Some(name) => WallClockMode::Baseline {
@@ -320,8 +327,21 @@ fn wall_clock_gate(
         criterion_dir: criterion_dir
             .unwrap_or_else(|| workspace().join(bench_gate::DEFAULT_CRITERION_DIR)),
         mode,
+        since: since
+            .map(|secs| {
+                UNIX_EPOCH
+                    .checked_add(Duration::from_secs(secs))
+                    .with_context(|| format!("--since {secs}: not a time this clock can hold"))
+            })
+            .transpose()?,
     };
     let outcome = gate.run()?;
+    if let Some(warning) = &outcome.unchecked {
+        eprintln!(
+            "harness: warning: {warning}; pass --since UNIX_SECONDS (the run's start, as \
+             ci/bench.sh does) to refuse results from before the run"
+        );
+    }
     println!("{}", outcome.report.to_markdown());
     Ok(if outcome.report.passed() {
         exit_codes::PASS
