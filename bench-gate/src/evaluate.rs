@@ -376,8 +376,7 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
-    use crate::budgets::{DEFAULT_BUDGETS_FILE, load_budgets};
-    use crate::results::{DEFAULT_CRITERION_DIR, NEW_LABEL, load_results};
+    use crate::results::{NEW_LABEL, load_results};
     use crate::test_support::{BUDGETS, budgets, fixture_run};
 
     #[test]
@@ -573,37 +572,5 @@ mod tests {
             evaluate(&budgets, &results).checks[0].verdict,
             Verdict::OverBudget
         );
-    }
-
-    /// Reads the real `target/criterion` left by `cargo bench -p rc-benches` and prints
-    /// the gate's table. Ignored: needs a bench run first
-    /// (`cargo test -p harness --lib bench_gate -- --ignored --nocapture`).
-    #[test]
-    #[ignore = "needs `cargo bench -p rc-benches` results in target/criterion"]
-    fn real_criterion_results_evaluate() {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let budgets = load_budgets(workspace.join(DEFAULT_BUDGETS_FILE)).expect("budgets");
-        let results = load_results(workspace.join(DEFAULT_CRITERION_DIR)).expect("results");
-        for result in results.iter() {
-            println!(
-                "{:<45} median {:>12.1} ns [{:.1} – {:.1}]   mean {:>12.1} ns",
-                result.id,
-                result.median.point_ns,
-                result.median.lower_ns,
-                result.median.upper_ns,
-                result.mean.point_ns
-            );
-        }
-        let report = evaluate(&budgets, &results);
-        println!("\n{}", report.to_markdown());
-        // Every budgeted bench must have a result: the benches produce the ids budgeted.
-        for check in &report.checks {
-            assert!(
-                !matches!(check.verdict, Verdict::Missing(_)),
-                "{}: {:?}",
-                check.name,
-                check.verdict
-            );
-        }
     }
 }

@@ -144,10 +144,13 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::budgets::DEFAULT_BUDGETS_FILE;
     use crate::error::BenchGateErrorKind;
+    use crate::evaluate::Verdict;
     use crate::results::NEW_LABEL;
     use crate::test_support::{
-        BUDGETS, fixture_run, run_start, set_all_written, set_written, write_bench,
+        BUDGETS, copy_tree, criterion_fixture, fixture_run, run_start, set_all_written,
+        set_written, write_bench,
     };
 
     const HOUR: Duration = Duration::from_secs(3600);
@@ -213,6 +216,86 @@ mod tests {
         assert_eq!(warning.id, "queries/point_query/raw");
         assert_eq!(warning.file, old.join("estimates.json"));
         assert_eq!(warning.age, 6 * HOUR);
+    }
+
+    /// The shipped budgets over the committed criterion tree: every budgeted bench has
+    /// a result there (the ids budgeted are the ids criterion writes), and the verdicts
+    /// on that run's medians are the ones the README's wall-clock table records.
+    #[test]
+    fn shipped_budgets_judge_a_committed_criterion_tree() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let criterion_dir = dir.path().join("criterion");
+        copy_tree(&criterion_fixture(), &criterion_dir);
+        set_all_written(&criterion_dir, "base", run_start() - 24 * HOUR);
+        set_all_written(
+            &criterion_dir,
+            NEW_LABEL,
+            run_start() + Duration::from_secs(90),
+        );
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let gate = WallClockGate {
+            criterion_dir,
+            mode: WallClockMode::Budgets(workspace.join(DEFAULT_BUDGETS_FILE)),
+            since: Some(run_start()),
+        };
+        let report = gate
+            .run_at(run_start() + HOUR)
+            .expect("the fixture gates")
+            .report;
+        let md = report.to_markdown();
+        assert_eq!(report.checks.len(), 13, "{md}");
+        for check in &report.checks {
+            assert!(
+                !matches!(check.verdict, Verdict::Missing(_)),
+                "{}: {:?}",
+                check.name,
+                check.verdict
+            );
+        }
+        let passed: Vec<&str> = report
+            .checks
+            .iter()
+            .filter(|c| c.verdict.passed())
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(
+            passed,
+            [
+                "1 MiB+ static asset, sampling 1.0 vs off",
+                "1 MiB+ static asset, sampling 0.0 vs off",
+                "record an HTTP event, sampling 0.0",
+                "record a database event, sampling 0.0",
+                "record a render event, sampling 0.0",
+            ],
+            "{md}"
+        );
+        assert!(
+            md.starts_with("❌ Bench gate: 5 of 13 checks passed"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| note page, sampling 0.0 vs off | `requests/note_page/rate_0.0` | \
+                 `requests/note_page/off` | 34098 | 35574 |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("| monitored point query, time added | "),
+            "{md}"
+        );
+        assert!(md.contains("| +258 ns ("), "{md}");
+
+        // The same tree left over from an earlier run is refused, not gated.
+        let stale = WallClockGate {
+            since: Some(run_start() + HOUR),
+            ..gate
+        };
+        let err = stale.run_at(run_start() + HOUR).expect_err("stale tree");
+        assert!(
+            matches!(err.kind, BenchGateErrorKind::Stale { others: 16, .. }),
+            "{err}"
+        );
     }
 
     #[test]

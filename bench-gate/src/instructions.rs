@@ -535,6 +535,22 @@ mod tests {
         }
     }
 
+    /// The committed baseline, where the harness looks for it by default, must load.
+    #[test]
+    fn shipped_baseline_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(DEFAULT_INSTRUCTIONS_BASELINE);
+        let baseline = InstructionBaseline::load(&path).expect("the shipped baseline loads");
+        assert_eq!(baseline.max_increase_pct, DEFAULT_MAX_INCREASE_PCT);
+        assert!(baseline.counts.contains_key("recording/http_rate_0_0"));
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            text.starts_with(BASELINE_HEADER),
+            "written by --update-baseline"
+        );
+    }
+
     #[test]
     fn thousands_separators() {
         assert_eq!(thousands(0), "0");

@@ -132,3 +132,23 @@ pub(crate) fn set_all_written(root: &Path, label: &str, at: SystemTime) {
         set_written(&result.dir, at);
     }
 }
+
+/// The committed criterion tree (`tests/fixtures/criterion`, see its README).
+pub(crate) fn criterion_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/criterion")
+}
+
+/// Copies the directory tree `from` to `to` (files and directories only).
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let entry = entry.expect("directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
+        }
+    }
+}
