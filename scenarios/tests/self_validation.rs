@@ -13,8 +13,9 @@ use scenarios::{failure_lines, run, scenario, scenario_dir, target};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// Runs `name` with `switch` on and checks it fails, naming `message`.
-async fn catches(name: &str, switch: &str, message: &str) {
+/// Runs `name` with `switch` on (one name, or a comma list passed verbatim as
+/// `REFSERVER_REGRESSIONS`) and checks it fails, some failure naming each of `messages`.
+async fn catches(name: &str, switch: &str, messages: &[&str]) {
     let env = BTreeMap::from([("REFSERVER_REGRESSIONS".to_owned(), switch.to_owned())]);
     let report = run(&[scenario(name)], &target("reference-process"), env).await;
     let failures = failure_lines(&report);
@@ -25,18 +26,46 @@ async fn catches(name: &str, switch: &str, message: &str) {
     assert_eq!(
         exit_codes::for_run(&report),
         exit_codes::CHECK_FAILED,
-        "{name}/{switch}"
-    );
-    assert!(
-        failures.iter().any(|f| f.contains(message)),
-        "{name} with {switch}: no failure mentions {message:?}:\n{}",
+        "{name}/{switch}:\n{}",
         failures.join("\n")
     );
+    for message in messages {
+        assert!(
+            failures.iter().any(|f| f.contains(message)),
+            "{name} with {switch}: no failure mentions {message:?}:\n{}",
+            failures.join("\n")
+        );
+    }
 }
+
+/// `silent-config-fallback` in sampling-config: each refusal, accepted instead.
+const SILENT_ALIAS_CONFLICT: &str = "refuses to start with METRICS_SAMPLING_RATE=1.0 \
+     METRICS_SAMPLING_RATES=0.1: exit code: expected start-up refused with exit code 2, \
+     seen target started";
+const SILENT_STRICT_TYPO: &str = "refuses to start with CONFIG_STRICT=true \
+     METRICS_SAMPLNG_RATE=0.5: exit code: expected start-up refused with exit code 2, \
+     seen target started";
+const SILENT_OUT_OF_RANGE: &str = "refuses to start with METRICS_SAMPLING_RATE=1.5: exit \
+     code: expected start-up refused with exit code 2, seen target started";
+
+/// buffered-body-size in static-assets, by size: the asset check reports only the
+/// failed GET of each asset (never its length), so the size failure that shows is the
+/// server's byte counter for streamed files.
+const BUFFERED_BYTES: &str = "refserver_http_response_bytes_total{operation=\"GET /static/*\"} \
+     > 1048576: expected > 1048576, seen";
+
+/// micropub-write's refusals, answered 201 instead.
+const ANY_BEARER_TOKEN: &str = "POST /micropub: status: expected status 401, seen status 201";
+const ACCEPT_EMPTY_NOTE: &str = "POST /micropub: status: expected status 400, seen status 201";
 
 #[tokio::test]
 async fn static_assets_catches_buffered_body_size() {
-    catches("static-assets", "buffered-body-size", "status 500").await;
+    catches(
+        "static-assets",
+        "buffered-body-size",
+        &["status 500", BUFFERED_BYTES],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -44,19 +73,38 @@ async fn static_assets_catches_wrong_content_type() {
     catches(
         "static-assets",
         "wrong-content-type",
-        "application/octet-stream",
+        &["application/octet-stream"],
     )
     .await;
 }
 
 #[tokio::test]
 async fn sampling_config_catches_plural_sampling_key() {
-    catches("sampling-config", "plural-sampling-key", "effective_rate").await;
+    catches(
+        "sampling-config",
+        "plural-sampling-key",
+        &["effective_rate"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn sampling_config_catches_silent_config_fallback() {
+    catches(
+        "sampling-config",
+        "silent-config-fallback",
+        &[
+            SILENT_ALIAS_CONFLICT,
+            SILENT_STRICT_TYPO,
+            SILENT_OUT_OF_RANGE,
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn low_traffic_metrics_catches_legacy_sampling() {
-    catches("low-traffic-metrics", "legacy-sampling", "note.html").await;
+    catches("low-traffic-metrics", "legacy-sampling", &["note.html"]).await;
 }
 
 #[tokio::test]
@@ -64,18 +112,29 @@ async fn low_traffic_metrics_catches_unwired_db_metrics() {
     catches(
         "low-traffic-metrics",
         "unwired-db-metrics",
-        "operation=\"SELECT notes\"",
+        &["operation=\"SELECT notes\""],
     )
     .await;
 }
 
 #[tokio::test]
 async fn micropub_write_catches_unwired_db_metrics() {
-    catches("micropub-write", "unwired-db-metrics", "INSERT notes").await;
+    catches("micropub-write", "unwired-db-metrics", &["INSERT notes"]).await;
 }
 
-/// The tests above are exactly the `catches` the scenario files declare, and together
-/// they cover every regression switch the reference server has.
+#[tokio::test]
+async fn micropub_write_catches_any_bearer_token() {
+    catches("micropub-write", "any-bearer-token", &[ANY_BEARER_TOKEN]).await;
+}
+
+#[tokio::test]
+async fn micropub_write_catches_accept_empty_note() {
+    catches("micropub-write", "accept-empty-note", &[ACCEPT_EMPTY_NOTE]).await;
+}
+
+/// The tests above are exactly the `catches` the scenario files declare, every declared
+/// switch (or each name of a comma list) is one the reference server has, and together
+/// they cover every regression switch.
 #[test]
 fn declared_catches_cover_every_switch_and_are_all_tested() {
     let declared: Vec<(String, String, String)> = Scenario::load_dir(&scenario_dir())
@@ -89,12 +148,28 @@ fn declared_catches_cover_every_switch_and_are_all_tested() {
         .collect();
     let tested = [
         ("static-assets", "buffered-body-size", "status 500"),
+        ("static-assets", "buffered-body-size", BUFFERED_BYTES),
         (
             "static-assets",
             "wrong-content-type",
             "application/octet-stream",
         ),
         ("sampling-config", "plural-sampling-key", "effective_rate"),
+        (
+            "sampling-config",
+            "silent-config-fallback",
+            SILENT_ALIAS_CONFLICT,
+        ),
+        (
+            "sampling-config",
+            "silent-config-fallback",
+            SILENT_STRICT_TYPO,
+        ),
+        (
+            "sampling-config",
+            "silent-config-fallback",
+            SILENT_OUT_OF_RANGE,
+        ),
         ("low-traffic-metrics", "legacy-sampling", "note.html"),
         (
             "low-traffic-metrics",
@@ -102,6 +177,8 @@ fn declared_catches_cover_every_switch_and_are_all_tested() {
             "operation=\"SELECT notes\"",
         ),
         ("micropub-write", "unwired-db-metrics", "INSERT notes"),
+        ("micropub-write", "any-bearer-token", ANY_BEARER_TOKEN),
+        ("micropub-write", "accept-empty-note", ACCEPT_EMPTY_NOTE),
     ];
     let mut declared_sorted: Vec<(&str, &str, &str)> = declared
         .iter()
@@ -111,10 +188,18 @@ fn declared_catches_cover_every_switch_and_are_all_tested() {
     let mut tested_sorted = tested.to_vec();
     tested_sorted.sort();
     assert_eq!(declared_sorted, tested_sorted);
+    for (name, switch, _) in &declared {
+        for item in switch.split(',') {
+            assert!(
+                Regression::from_name(item).is_some(),
+                "{name} declares a catch for {switch:?}: {item:?} is not a regression switch"
+            );
+        }
+    }
     for switch in Regression::ALL {
         assert!(
             declared.iter().any(|(_, s, _)| s == switch.name()),
-            "no scenario catches regression switch {}",
+            "no scenario catches regression switch {} on its own",
             switch.name()
         );
     }
