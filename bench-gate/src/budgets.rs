@@ -227,7 +227,7 @@ mod tests {
 
     #[test]
     fn budgets_reject_typos_empty_files_and_bad_limits() {
-        let origin = Path::new("benches/budgets.toml");
+        let origin = Path::new("bench-gate/budgets.toml");
         let cases = [
             (
                 "[[ratio]]\nnumerator = \"a\"\ndenominator = \"b\"\nmax = 1.0\nmaks = 2\n",
@@ -259,7 +259,10 @@ mod tests {
         for (text, expected) in cases {
             let err = Budgets::parse(text, origin).expect_err(text);
             let message = err.to_string();
-            assert!(message.starts_with("benches/budgets.toml: "), "{message}");
+            assert!(
+                message.starts_with("bench-gate/budgets.toml: "),
+                "{message}"
+            );
             assert!(message.contains(expected), "{text}\n=> {message}");
         }
     }
@@ -274,13 +277,13 @@ mod tests {
         );
     }
 
-    /// The budgets file the benches crate ships must always load.
+    /// The budgets file this crate ships must always load, where the harness looks for it.
     #[test]
     fn shipped_budgets_file_is_valid() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("..")
             .join(DEFAULT_BUDGETS_FILE);
-        let budgets = load_budgets(&path).expect("benches/budgets.toml loads");
+        let budgets = load_budgets(&path).expect("bench-gate/budgets.toml loads");
         assert_eq!(budgets.statistic, Statistic::Median);
         let ids = budgets
             .ratio
