@@ -74,6 +74,13 @@ pub enum Step {
     Request(RequestStep),
 }
 
+impl Step {
+    /// Whether the step only prepares (boots, mocks) and asserts nothing of its own.
+    fn sets_up_only(&self) -> bool {
+        matches!(self, Step::Boot(_) | Step::MockTokenEndpoint(_))
+    }
+}
+
 /// `boot = { env = {...} }`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,6 +126,9 @@ pub struct TrafficStep {
     /// Status every response must have.
     #[serde(default = "ok")]
     pub expect_status: u16,
+    /// Hang up after this many body bytes instead of reading the whole response: a
+    /// client that leaves mid-download, which the server must count as aborted.
+    pub hang_up_after_bytes: Option<u64>,
 }
 
 /// `check-assets = { pages = ["/"], static_dir = "...", url_prefix = "/static/" }`.
@@ -147,6 +157,10 @@ pub struct MetricStep {
     pub json: Option<String>,
     /// The comparison, e.g. `>= 10`.
     pub expect: String,
+    /// Poll until the comparison holds, for at most this many seconds: for effects
+    /// that land after the response (an aborted download is recorded when the server
+    /// notices the hang-up). Without it the metric is read once.
+    pub within_secs: Option<f64>,
 }
 
 /// `expect-json = { path = "/admin/config", pointer = "/x", equals = 1 }`.
@@ -159,8 +173,9 @@ pub struct JsonStep {
     pub pointer: String,
     /// The value must equal this.
     pub equals: Option<toml::Value>,
-    /// The value (a string or array) must contain this text.
-    pub contains: Option<String>,
+    /// The value must contain this one: a substring of a string, or a value equal to
+    /// (or containing) it anywhere inside an array or object.
+    pub contains: Option<toml::Value>,
 }
 
 /// `mock-token-endpoint = { token = "...", me = "...", scope = "create" }`.
@@ -273,6 +288,13 @@ impl Scenario {
         if self.steps.is_empty() {
             return Err("`steps` is empty: a scenario must check something".to_owned());
         }
+        if self.steps.iter().all(Step::sets_up_only) {
+            return Err(
+                "no step makes an assertion: boot and mock-token-endpoint only set up; \
+                 add a check (traffic, metric, check-assets, ...)"
+                    .to_owned(),
+            );
+        }
         for (index, step) in self.steps.iter().enumerate() {
             let at = |why: String| format!("steps[{index}]: {why}");
             match step {
@@ -296,15 +318,38 @@ impl Scenario {
                     m.expect
                         .parse::<Comparison>()
                         .map_err(|e| at(e.to_string()))?;
+                    if let Some(secs) = m.within_secs
+                        && !(secs > 0.0 && secs <= 60.0)
+                    {
+                        return Err(at(format!(
+                            "metric within_secs = {secs}: expected seconds in (0, 60]"
+                        )));
+                    }
                 }
                 Step::ExpectJson(j) if j.equals.is_none() == j.contains.is_none() => {
                     return Err(at(
                         "expect-json needs exactly one of equals, contains".to_owned()
                     ));
                 }
+                Step::ExpectOutput(o) if o.contains.is_empty() => {
+                    return Err(at(
+                        "expect-output needs at least one text in `contains`".to_owned()
+                    ));
+                }
+                Step::CheckAssets(a) if a.pages.is_empty() => {
+                    return Err(at(
+                        "check-assets needs at least one page in `pages`".to_owned()
+                    ));
+                }
                 Step::Traffic(t) if t.paths.is_empty() || t.requests == 0 => {
                     return Err(at(
                         "traffic needs at least one path and requests >= 1".to_owned()
+                    ));
+                }
+                Step::Traffic(t) if t.hang_up_after_bytes.is_some() && t.method != "GET" => {
+                    return Err(at(
+                        "traffic hang_up_after_bytes needs method GET (HEAD has no body)"
+                            .to_owned(),
                     ));
                 }
                 Step::Traffic(t) if !["GET", "HEAD"].contains(&t.method.as_str()) => {
@@ -388,6 +433,26 @@ mod tests {
             (
                 "name = \"x\"\ndescription = \"d\"\n[[steps]]\ntraffic = { paths = [], requests = 1 }",
                 "at least one path",
+            ),
+            (
+                "name = \"x\"\ndescription = \"d\"\n[[steps]]\nboot = {}",
+                "no step makes an assertion",
+            ),
+            (
+                "name = \"x\"\ndescription = \"d\"\n[[steps]]\nboot = {}\n[[steps]]\nexpect-output = { contains = [] }",
+                "at least one text",
+            ),
+            (
+                "name = \"x\"\ndescription = \"d\"\n[[steps]]\nboot = {}\n[[steps]]\ncheck-assets = { pages = [] }",
+                "at least one page",
+            ),
+            (
+                "name = \"x\"\ndescription = \"d\"\n[[steps]]\nmetric = { json = \"/a\", expect = \"== 1\", within_secs = 0 }",
+                "within_secs",
+            ),
+            (
+                "name = \"x\"\ndescription = \"d\"\n[[steps]]\ntraffic = { paths = [\"/\"], requests = 1, method = \"HEAD\", hang_up_after_bytes = 10 }",
+                "needs method GET",
             ),
         ];
         for (text, needle) in cases {

@@ -4,6 +4,7 @@
 mod file;
 mod run;
 mod token_endpoint;
+mod traffic;
 
 pub use file::{
     AssetsStep, BootFailureStep, BootStep, Catch, JsonStep, MetricStep, OutputStep, RequestStep,

@@ -11,6 +11,7 @@ use super::file::{
     TrafficStep, Variant,
 };
 use super::token_endpoint::TokenEndpoint;
+use super::traffic;
 use crate::assets::{AssetOptions, StaticDir, check_site};
 use crate::metrics::{self, Comparison, PromSelector};
 use crate::outcome::{CheckKind, CheckOutcome, Verdict};
@@ -113,6 +114,8 @@ pub async fn run_scenario(
             run.env.insert(key.clone(), value.clone());
         }
         for step in &scenario.steps {
+            // A boot's own check is not an assertion: a scenario must check more.
+            let asserts = !matches!(step, Step::Boot(_));
             match run.step(step).await {
                 Ok(outcomes) => {
                     for mut outcome in outcomes {
@@ -120,7 +123,7 @@ pub async fn run_scenario(
                             outcome.name = format!("[{}] {}", variant.name, outcome.name);
                         }
                         run.failed |= !outcome.passed();
-                        checks += 1;
+                        checks += usize::from(asserts);
                         reporter.on_event(&RunEvent::Check {
                             scenario: name.clone(),
                             outcome,
@@ -173,7 +176,8 @@ pub async fn run_scenario(
         reporter.on_event(&RunEvent::ScenarioError {
             scenario: name.clone(),
             kind: ScenarioErrorKind::ScenarioFile,
-            message: "the scenario made no checks; a scenario that checks nothing cannot pass"
+            message: "the scenario made no checks beyond booting; a scenario that checks \
+                      nothing cannot pass"
                 .to_owned(),
         });
     }
@@ -346,35 +350,43 @@ impl VariantRun<'_> {
             let started = Instant::now();
             let mut failure = None;
             for round in 1..=step.requests {
-                let method = reqwest::Method::from_bytes(step.method.as_bytes())
-                    .unwrap_or(reqwest::Method::GET);
-                let seen = match self.client.request(method, url.clone()).send().await {
-                    Ok(response) => {
-                        let status = response.status().as_u16();
-                        // Read the whole body: the request is only complete when it is.
-                        let _ = response.bytes().await;
-                        (status != step.expect_status)
-                            .then(|| format!("status {status} on request {round}"))
+                let seen = match step.hang_up_after_bytes {
+                    Some(bytes) => traffic::hang_up(&url, bytes, step.expect_status).await,
+                    None => {
+                        let method = reqwest::Method::from_bytes(step.method.as_bytes())
+                            .unwrap_or(reqwest::Method::GET);
+                        traffic::complete(self.client, method, &url, step.expect_status).await
                     }
-                    Err(e) => Some(format!("request {round} failed: {e}")),
                 };
                 if failure.is_none() {
-                    failure = seen;
+                    failure = seen.err().map(|e| format!("request {round}: {e}"));
                 }
             }
             let verdict = match failure {
                 None => Verdict::Pass,
                 Some(seen) => Verdict::Fail {
-                    expected: format!(
-                        "status {} on all {} requests",
-                        step.expect_status, step.requests
-                    ),
+                    expected: match step.hang_up_after_bytes {
+                        Some(bytes) => format!(
+                            "status {} and at least {bytes} body bytes before hanging up, on all {} requests",
+                            step.expect_status, step.requests
+                        ),
+                        None => format!(
+                            "status {} and the whole body on all {} requests",
+                            step.expect_status, step.requests
+                        ),
+                    },
                     seen,
                 },
             };
             outcomes.push(CheckOutcome::new(
                 CheckKind::Http,
-                format!("traffic {} {path} x{}", step.method, step.requests),
+                match step.hang_up_after_bytes {
+                    Some(bytes) => format!(
+                        "traffic {} {path} x{}, hanging up after {bytes} bytes",
+                        step.method, step.requests
+                    ),
+                    None => format!("traffic {} {path} x{}", step.method, step.requests),
+                },
                 url.to_string(),
                 verdict,
                 started.elapsed(),
@@ -458,7 +470,7 @@ impl VariantRun<'_> {
             )
         })?;
         let url = join(target, path)?;
-        let reading = async {
+        let read = || async {
             let body = metrics::fetch(self.client, &url, bearer.as_deref()).await?;
             if source == "prometheus" {
                 let series = metrics::parse_exposition(&body).map_err(|message| {
@@ -479,8 +491,18 @@ impl VariantRun<'_> {
                     })?;
                 metrics::read_pointer(&document, selector)
             }
+        };
+        let mut reading = read().await;
+        if let Some(secs) = step.within_secs {
+            // Bounded polling: the value may land a moment after the traffic did.
+            let deadline = started + Duration::from_secs_f64(secs);
+            while !matches!(reading, Ok(value) if comparison.holds(value))
+                && Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+                reading = read().await;
+            }
         }
-        .await;
         let verdict = match reading {
             Ok(value) => Verdict::expect(
                 comparison.holds(value),
@@ -510,7 +532,9 @@ impl VariantRun<'_> {
             (Some(equals), _) => JsonExpectation::Equals(
                 serde_json::to_value(equals).unwrap_or(serde_json::Value::Null),
             ),
-            (None, Some(text)) => JsonExpectation::Contains(text.clone()),
+            (None, Some(part)) => JsonExpectation::Contains(
+                serde_json::to_value(part).unwrap_or(serde_json::Value::Null),
+            ),
             (None, None) => {
                 return Err(Stop::error(
                     ScenarioErrorKind::ScenarioFile,
@@ -739,14 +763,14 @@ fn format_number(value: f64) -> String {
 /// What an `expect-json` step wants of the value it points at.
 enum JsonExpectation {
     Equals(serde_json::Value),
-    Contains(String),
+    Contains(serde_json::Value),
 }
 
 impl JsonExpectation {
     fn holds(&self, seen: &serde_json::Value) -> bool {
         match self {
             Self::Equals(want) => json_equal(seen, want),
-            Self::Contains(text) => json_contains(seen, text),
+            Self::Contains(part) => json_contains(seen, part),
         }
     }
 }
@@ -755,7 +779,7 @@ impl std::fmt::Display for JsonExpectation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Equals(want) => write!(f, "{want}"),
-            Self::Contains(text) => write!(f, "a value containing {text:?}"),
+            Self::Contains(part) => write!(f, "a value containing {part}"),
         }
     }
 }
@@ -768,12 +792,18 @@ fn json_equal(seen: &serde_json::Value, want: &serde_json::Value) -> bool {
     }
 }
 
-/// Strings contain text; arrays and objects contain it anywhere inside.
-fn json_contains(seen: &serde_json::Value, text: &str) -> bool {
-    match seen {
-        serde_json::Value::String(s) => s.contains(text),
-        other => other.to_string().contains(text),
-    }
+/// Values, never their text: a string contains a substring, an array or object
+/// contains `part` when one of its elements or member values does (keys do not count),
+/// and anything contains a value equal to it.
+fn json_contains(seen: &serde_json::Value, part: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    json_equal(seen, part)
+        || match (seen, part) {
+            (Value::String(s), Value::String(p)) => s.contains(p.as_str()),
+            (Value::Array(items), _) => items.iter().any(|item| json_contains(item, part)),
+            (Value::Object(members), _) => members.values().any(|v| json_contains(v, part)),
+            _ => false,
+        }
 }
 
 #[cfg(test)]
@@ -787,9 +817,18 @@ mod tests {
         assert!(!json_equal(&json!("1"), &json!(1)));
         assert!(json_contains(
             &json!([{"key": "METRICS_SAMPLNG_RATE"}]),
-            "SAMPLNG"
+            &json!("SAMPLNG")
         ));
-        assert!(!json_contains(&json!("abc"), "x"));
+        assert!(!json_contains(&json!("abc"), &json!("x")));
+        // Values, not the serialised text: 1 is not in 10, a key is not a value.
+        assert!(!json_contains(&json!({"rate": 10}), &json!(1)));
+        assert!(!json_contains(
+            &json!({"deprecated": true}),
+            &json!("deprecated")
+        ));
+        assert!(json_contains(&json!({"rates": [0.5, 1]}), &json!(1.0)));
+        assert!(json_contains(&json!([true, false]), &json!(false)));
+        assert!(!json_contains(&json!(["0.5"]), &json!(0.5)));
     }
 
     #[test]

@@ -245,7 +245,11 @@ pub fn build_image(
     timeout: Duration,
 ) -> Result<(), String> {
     use std::os::unix::process::CommandExt;
-    let mut child = Command::new("bash")
+    let mut command = Command::new("bash");
+    for key in super::cargo_package_env() {
+        command.env_remove(key);
+    }
+    let mut child = command
         .arg(script)
         .current_dir(cwd)
         .stdin(Stdio::null())

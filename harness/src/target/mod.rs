@@ -196,6 +196,31 @@ pub async fn boot_expecting_exit(
     }
 }
 
+/// The variables cargo sets for the package it runs (`cargo run`, `cargo test`), as
+/// present in this process. A build command that runs cargo must not inherit them:
+/// cargo tracks build-script inputs such as ring's `CARGO_MANIFEST_DIR`, so a build
+/// started from `cargo run -p harness` would rebuild those crates, and the next plain
+/// `cargo build` would rebuild them back.
+pub(crate) fn cargo_package_env() -> Vec<std::ffi::OsString> {
+    const EXACT: [&str; 7] = [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+    ];
+    std::env::vars_os()
+        .map(|(key, _)| key)
+        .filter(|key| {
+            key.to_str().is_some_and(|k| {
+                EXACT.contains(&k) || k.starts_with("CARGO_PKG_") || k.starts_with("CARGO_BIN_EXE_")
+            })
+        })
+        .collect()
+}
+
 async fn build_once(spec: &TargetSpec, build: &[String]) -> Result<(), BootError> {
     let _building = BUILDING.lock().await;
     {
@@ -221,7 +246,11 @@ async fn build_once(spec: &TargetSpec, build: &[String]) -> Result<(), BootError
     } else {
         std::path::PathBuf::from(program)
     };
-    let output = tokio::process::Command::new(program)
+    let mut command = tokio::process::Command::new(program);
+    for key in cargo_package_env() {
+        command.env_remove(key);
+    }
+    let output = command
         .args(args)
         .current_dir(&spec.base_dir)
         .output()
