@@ -4,6 +4,9 @@
 #
 #   ci/scenario-shard.sh 1 2     # on one runner
 #   ci/scenario-shard.sh 2 2     # on another
+#   ci/scenario-shard.sh --check 2
+#                                # list the 2 shards (nothing runs) and check that
+#                                # together they hold every scenario test exactly once
 #
 # Every scenario test boots its own target on port 0 and shares nothing with the
 # others, so any split runs correctly in any order. JUnit XML:
@@ -13,9 +16,27 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-if [ $# -ne 2 ] || ! [[ "$1" =~ ^[1-9][0-9]*$ && "$2" =~ ^[1-9][0-9]*$ ]] || [ "$1" -gt "$2" ]; then
-    echo "usage: ci/scenario-shard.sh SHARD TOTAL   (1 <= SHARD <= TOTAL), e.g. 1 2" >&2
+usage() {
+    echo "usage: ci/scenario-shard.sh SHARD TOTAL | --check TOTAL   (1 <= SHARD <= TOTAL), e.g. 1 2" >&2
     exit 2
+}
+count() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
+
+list() { cargo nextest list --locked -p scenarios --message-format oneline "$@" | sort; }
+
+if [ $# -eq 2 ] && [ "$1" = --check ] && count "$2"; then
+    all=$(list)
+    shards=$(for shard in $(seq 1 "$2"); do list --partition "count:$shard/$2"; done | sort)
+    if [ -z "$all" ] || [ "$all" != "$shards" ]; then
+        echo "the $2 shards do not partition the scenario tests:"
+        diff <(echo "$all") <(echo "$shards") || true
+        exit 1
+    fi
+    echo "shards: $(echo "$all" | wc -l) scenario tests, each in exactly one of $2 shards"
+    exit 0
+fi
+if [ $# -ne 2 ] || ! count "$1" || ! count "$2" || [ "$1" -gt "$2" ]; then
+    usage
 fi
 if docker info >/dev/null 2>&1; then
     export HARNESS_REQUIRE_DOCKER=1
