@@ -58,6 +58,14 @@ const BUFFERED_BYTES: &str = "refserver_http_response_bytes_total{operation=\"GE
 const ANY_BEARER_TOKEN: &str = "POST /micropub: status: expected status 401, seen status 201";
 const ACCEPT_EMPTY_NOTE: &str = "POST /micropub: status: expected status 400, seen status 201";
 
+/// StarPunk v1.1.2-rc.1 as shipped: both bugs at once, the switch a comma list passed
+/// verbatim. Sampling configured at 100%, yet the database count after 10 requests is
+/// wrong (either switch alone is exact at 1.0).
+const STARPUNK_RC1: &str = "plural-sampling-key,legacy-sampling";
+const STARPUNK_RC1_MESSAGE: &str = "[rate-1.0] \
+     refserver_operations_total{type=\"database\",operation=\"SELECT notes\"} == 10: \
+     expected == 10, seen";
+
 #[tokio::test]
 async fn static_assets_catches_buffered_body_size() {
     catches(
@@ -115,6 +123,11 @@ async fn low_traffic_metrics_catches_unwired_db_metrics() {
         &["operation=\"SELECT notes\""],
     )
     .await;
+}
+
+#[tokio::test]
+async fn low_traffic_metrics_catches_the_starpunk_rc1_combination() {
+    catches("low-traffic-metrics", STARPUNK_RC1, &[STARPUNK_RC1_MESSAGE]).await;
 }
 
 #[tokio::test]
@@ -176,6 +189,7 @@ fn declared_catches_cover_every_switch_and_are_all_tested() {
             "unwired-db-metrics",
             "operation=\"SELECT notes\"",
         ),
+        ("low-traffic-metrics", STARPUNK_RC1, STARPUNK_RC1_MESSAGE),
         ("micropub-write", "unwired-db-metrics", "INSERT notes"),
         ("micropub-write", "any-bearer-token", ANY_BEARER_TOKEN),
         ("micropub-write", "accept-empty-note", ACCEPT_EMPTY_NOTE),
