@@ -48,9 +48,10 @@ const SILENT_STRICT_TYPO: &str = "refuses to start with CONFIG_STRICT=true \
 const SILENT_OUT_OF_RANGE: &str = "refuses to start with METRICS_SAMPLING_RATE=1.5: exit \
      code: expected start-up refused with exit code 2, seen target started";
 
-/// buffered-body-size in static-assets, by size: the asset check reports only the
-/// failed GET of each asset (never its length), so the size failure that shows is the
-/// server's byte counter for streamed files.
+/// buffered-body-size in static-assets, by size: the error page in a file's place
+/// fails the asset's length check, and the server's byte counter stays short.
+const BUFFERED_LENGTH: &str = "length /static/css/style.css: expected Content-Length == \
+     body length == size on disk (6730 bytes), seen Content-Length 107";
 const BUFFERED_BYTES: &str = "refserver_http_response_bytes_total{operation=\"GET /static/*\"} \
      > 1048576: expected > 1048576, seen";
 
@@ -71,7 +72,7 @@ async fn static_assets_catches_buffered_body_size() {
     catches(
         "static-assets",
         "buffered-body-size",
-        &["status 500", BUFFERED_BYTES],
+        &["status 500", BUFFERED_LENGTH, BUFFERED_BYTES],
     )
     .await;
 }
@@ -161,6 +162,7 @@ fn declared_catches_cover_every_switch_and_are_all_tested() {
         .collect();
     let tested = [
         ("static-assets", "buffered-body-size", "status 500"),
+        ("static-assets", "buffered-body-size", BUFFERED_LENGTH),
         ("static-assets", "buffered-body-size", BUFFERED_BYTES),
         (
             "static-assets",

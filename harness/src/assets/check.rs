@@ -62,6 +62,16 @@ pub async fn check_asset(
         get.elapsed,
     ));
     if !ok {
+        // A file on disk must still arrive whole: an error page in its place fails by
+        // its length too (StarPunk's 500s), so the report shows both symptoms.
+        if asset.size_on_disk.is_some() {
+            out.push(outcome(
+                "length",
+                at("Content-Length"),
+                length_verdict(&get, asset.size_on_disk),
+                Duration::ZERO,
+            ));
+        }
         return out;
     }
 
