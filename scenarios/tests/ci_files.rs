@@ -109,10 +109,7 @@ fn workflow_is_valid_yaml_with_the_jobs_a_user_needs() {
         .keys()
         .filter_map(Yaml::as_str)
         .collect();
-    assert_eq!(
-        jobs,
-        BTreeSet::from(["bench", "gate", "tests"])
-    );
+    assert_eq!(jobs, BTreeSet::from(["bench", "gate", "tests"]));
     let text = read("ci/github-actions.yml");
     for needed in [
         "target/rc-report/*/junit.xml",
