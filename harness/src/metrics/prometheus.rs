@@ -26,19 +26,8 @@ pub struct Series {
 /// Parses an exposition: OpenMetrics when it ends in `# EOF`, Prometheus text otherwise.
 pub fn parse_exposition(text: &str) -> Result<Vec<Series>, String> {
     let openmetrics = text.trim_end().ends_with("# EOF");
-    // `openmetrics-parser` 0.4 refuses `# UNIT` on histograms, which the OpenMetrics
-    // spec allows (and prometheus-client writes). Units are metadata no check reads.
-    let without_units: String;
-    let text = if openmetrics && text.contains("# UNIT ") {
-        without_units = text
-            .lines()
-            .filter(|line| !line.starts_with("# UNIT "))
-            .map(|line| format!("{line}\n"))
-            .collect();
-        without_units.as_str()
-    } else {
-        text
-    };
+    let cleaned = without_parser_traps(text);
+    let text = cleaned.as_str();
     // The parser has internal `unwrap`s; a hostile exposition must not crash the gate.
     let parsed = std::panic::catch_unwind(|| {
         if openmetrics {
@@ -54,6 +43,46 @@ pub fn parse_exposition(text: &str) -> Result<Vec<Series>, String> {
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("the exposition parser gave up on this input".to_owned()),
     }
+}
+
+/// The exposition without the metadata `openmetrics-parser` 0.4 chokes on, none of
+/// which any check reads: `# UNIT` lines (refused on histograms, which the OpenMetrics
+/// spec allows and prometheus-client writes), and the `# HELP`/`# TYPE` lines of a
+/// family with no samples (it then reads the next family's samples as this one's and
+/// refuses the whole scrape; a server that recorded nothing of a type writes those).
+fn without_parser_traps(text: &str) -> String {
+    fn family(line: &str) -> Option<&str> {
+        let rest = line
+            .strip_prefix("# HELP ")
+            .or_else(|| line.strip_prefix("# TYPE "))
+            .or_else(|| line.strip_prefix("# UNIT "))?;
+        rest.split_whitespace().next()
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(name) = family(lines[i]) else {
+            out.push_str(lines[i]);
+            out.push('\n');
+            i += 1;
+            continue;
+        };
+        let end = (i..lines.len())
+            .find(|&j| family(lines[j]) != Some(name))
+            .unwrap_or(lines.len());
+        let has_samples = lines.get(end).is_some_and(|l| !l.starts_with('#'));
+        if has_samples {
+            for line in &lines[i..end] {
+                if !line.starts_with("# UNIT ") {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        i = end;
+    }
+    out
 }
 
 /// The values of one sample, as (suffix, extra labels, value) triples.
@@ -302,6 +331,28 @@ refserver_duration_seconds_count{type=\"http\"} 3\n\
 # TYPE up gauge\n\
 up 1\n\
 # EOF\n";
+
+    #[test]
+    fn a_family_without_samples_does_not_spoil_the_scrape() {
+        // What the reference server writes when it recorded nothing yet of a family.
+        let text = "# HELP refserver_operations Operations.\n\
+# TYPE refserver_operations counter\n\
+# HELP refserver_operation_errors Errors.\n\
+# TYPE refserver_operation_errors counter\n\
+# HELP refserver_sampling_rate Rate.\n\
+# TYPE refserver_sampling_rate gauge\n\
+refserver_sampling_rate{type=\"http\"} 0.0\n\
+# HELP refserver_events_sampled Sampled.\n\
+# TYPE refserver_events_sampled counter\n\
+# EOF\n";
+        let series = parse_exposition(text).expect("parses");
+        let selector: PromSelector = r#"refserver_sampling_rate{type="http"}"#
+            .parse()
+            .expect("selector");
+        assert_eq!(selector.select(&series).expect("gauge"), (0.0, 1));
+        let missing: PromSelector = "refserver_operations_total".parse().expect("selector");
+        assert!(missing.select(&series).is_err(), "no samples, no series");
+    }
 
     #[test]
     fn openmetrics_counters_histograms_and_gauges_flatten() {
