@@ -72,6 +72,31 @@ pub struct CheckOutcome {
     /// How long the check took (reports redact it in snapshots).
     #[serde(with = "duration_ms")]
     pub duration: Duration,
+    /// The scenario step that made it; `None` for checks made outside a scenario.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+/// Where in a scenario file a check came from, so a reader can find the step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The variant's name, when the scenario has variants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// The step's index in the file's `steps`, from 0 (as in `steps[3]` errors).
+    pub step: usize,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} steps[{}]", self.scenario, self.step)?;
+        if let Some(variant) = &self.variant {
+            write!(f, " [{variant}]")?;
+        }
+        Ok(())
+    }
 }
 
 impl CheckOutcome {
@@ -89,6 +114,7 @@ impl CheckOutcome {
             location: location.into(),
             verdict,
             duration,
+            origin: None,
         }
     }
 

@@ -121,7 +121,24 @@ pub async fn check_asset(
 /// included; everything is sorted by URL (or location), then check name, so two runs
 /// against the same server print the same report.
 pub async fn check_site(client: &reqwest::Client, options: &AssetOptions) -> Vec<CheckOutcome> {
+    check_site_counted(client, options).await.outcomes
+}
+
+/// What a site check found: every check, and how many distinct assets it checked (a
+/// crawl that finds too few has lost part of the site).
+#[derive(Debug)]
+pub(crate) struct SiteCheck {
+    pub(crate) outcomes: Vec<CheckOutcome>,
+    pub(crate) assets: usize,
+}
+
+/// [`check_site`], also counting the assets checked.
+pub(crate) async fn check_site_counted(
+    client: &reqwest::Client,
+    options: &AssetOptions,
+) -> SiteCheck {
     let discovery = discover(client, options).await;
+    let assets = discovery.assets.len();
     let mut keyed: Vec<(String, CheckOutcome)> = discovery
         .problems
         .into_iter()
@@ -140,7 +157,10 @@ pub async fn check_site(client: &reqwest::Client, options: &AssetOptions) -> Vec
         keyed.extend(outcomes.into_iter().map(|o| (url.clone(), o)));
     }
     keyed.sort_by(|a, b| (&a.0, &a.1.name).cmp(&(&b.0, &b.1.name)));
-    keyed.into_iter().map(|(_, o)| o).collect()
+    SiteCheck {
+        outcomes: keyed.into_iter().map(|(_, o)| o).collect(),
+        assets,
+    }
 }
 
 fn transport_failure(expected: &str, message: String) -> Verdict {

@@ -14,6 +14,7 @@ mod link;
 mod manifest;
 mod media;
 
+pub(crate) use check::{SiteCheck, check_site_counted};
 pub use check::{check_asset, check_site};
 pub use css::{CssScan, links_in_css, scan_css};
 pub use discover::{Asset, AssetOptions, Discovery, StaticDir, VIA_STATIC_DIR, discover};

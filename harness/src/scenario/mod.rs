@@ -1,14 +1,15 @@
 //! Scenarios: declarative TOML files of steps, and the runner that executes them
 //! against a target, emitting [`crate::report::RunEvent`]s.
+//!
+//! `file` loads and validates a file, `steps/` holds one module per step kind (its
+//! TOML form, validation and execution), `context` is what a step runs in, and
+//! `runner` runs the variants and stamps each check with where it came from.
 
+mod context;
 mod file;
-mod run;
-mod token_endpoint;
-mod traffic;
+mod runner;
+mod steps;
 
-pub use file::{
-    AssetsStep, BootFailureStep, BootStep, Catch, JsonStep, MetricStep, OutputStep, RequestStep,
-    Scenario, ScenarioFileError, Step, TokenEndpointStep, TrafficStep, Variant,
-};
-pub use run::{RunOptions, run_scenario, run_scenarios};
-pub use token_endpoint::TokenEndpoint;
+pub use file::{Catch, Scenario, ScenarioFileError, Variant};
+pub use runner::{RunOptions, run_scenario, run_scenarios};
+pub use steps::TokenEndpoint;

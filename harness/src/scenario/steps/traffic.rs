@@ -1,11 +1,145 @@
-//! One request of a `traffic` step: read to the end (a body that breaks off fails),
-//! or hang up mid-body on purpose, as a visitor who leaves mid-download does.
+//! `traffic = { paths = [...], requests = 3 }`: a bounded number of requests, each read
+//! to the end (a body that breaks off fails), or hung up mid-body on purpose, as a
+//! visitor who leaves mid-download does.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpSocket;
 use url::Url;
+
+use crate::outcome::{CheckKind, CheckOutcome, Verdict};
+use crate::scenario::context::{Context, Stop};
+
+/// The step as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTraffic {
+    paths: Vec<String>,
+    requests: u32,
+    #[serde(default = "get")]
+    method: String,
+    #[serde(default = "ok")]
+    expect_status: u16,
+    hang_up_after_bytes: Option<u64>,
+}
+
+fn get() -> String {
+    "GET".to_owned()
+}
+fn ok() -> u16 {
+    200
+}
+
+/// What each request reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// `GET`, the whole body.
+    Get,
+    /// `HEAD`: no body.
+    Head,
+    /// `GET`, then hang up after this many body bytes (the server must count an abort).
+    HangUpAfter(u64),
+}
+
+/// Paths requested in turn, `rounds` times each.
+#[derive(Debug, Clone)]
+pub(crate) struct Traffic {
+    paths: Vec<String>,
+    rounds: u32,
+    read: Read,
+    expect_status: u16,
+}
+
+impl TryFrom<RawTraffic> for Traffic {
+    type Error = String;
+
+    fn try_from(raw: RawTraffic) -> Result<Self, String> {
+        if raw.paths.is_empty() || raw.requests == 0 {
+            return Err("traffic needs at least one path and requests >= 1".to_owned());
+        }
+        let read = match (raw.method.as_str(), raw.hang_up_after_bytes) {
+            ("GET", None) => Read::Get,
+            ("GET", Some(bytes)) => Read::HangUpAfter(bytes),
+            ("HEAD", None) => Read::Head,
+            ("HEAD", Some(_)) => {
+                return Err(
+                    "traffic hang_up_after_bytes needs method GET (HEAD has no body)".to_owned(),
+                );
+            }
+            (other, _) => return Err(format!("traffic method {other:?}: expected GET or HEAD")),
+        };
+        Ok(Self {
+            paths: raw.paths,
+            rounds: raw.requests,
+            read,
+            expect_status: raw.expect_status,
+        })
+    }
+}
+
+impl Traffic {
+    pub(crate) async fn run(&self, cx: &mut Context<'_>) -> Result<Vec<CheckOutcome>, Stop> {
+        let target = cx.running("traffic")?;
+        let method = if self.read == Read::Head {
+            "HEAD"
+        } else {
+            "GET"
+        };
+        let mut outcomes = Vec::new();
+        for path in &self.paths {
+            let url = cx.url(target, path)?;
+            let started = Instant::now();
+            let mut failure = None;
+            for round in 1..=self.rounds {
+                let seen = match self.read {
+                    Read::HangUpAfter(bytes) => hang_up(&url, bytes, self.expect_status).await,
+                    Read::Get => {
+                        complete(cx.client, reqwest::Method::GET, &url, self.expect_status).await
+                    }
+                    Read::Head => {
+                        complete(cx.client, reqwest::Method::HEAD, &url, self.expect_status).await
+                    }
+                };
+                if failure.is_none() {
+                    failure = seen.err().map(|e| format!("request {round}: {e}"));
+                }
+            }
+            let (name, expected) = match self.read {
+                Read::HangUpAfter(bytes) => (
+                    format!(
+                        "traffic {method} {path} x{}, hanging up after {bytes} bytes",
+                        self.rounds
+                    ),
+                    format!(
+                        "status {} and at least {bytes} body bytes before hanging up, on all {} requests",
+                        self.expect_status, self.rounds
+                    ),
+                ),
+                Read::Get | Read::Head => (
+                    format!("traffic {method} {path} x{}", self.rounds),
+                    format!(
+                        "status {} and the whole body on all {} requests",
+                        self.expect_status, self.rounds
+                    ),
+                ),
+            };
+            let verdict = match failure {
+                None => Verdict::Pass,
+                Some(seen) => Verdict::Fail { expected, seen },
+            };
+            outcomes.push(CheckOutcome::new(
+                CheckKind::Http,
+                name,
+                url.to_string(),
+                verdict,
+                started.elapsed(),
+            ));
+        }
+        Ok(outcomes)
+    }
+}
 
 /// Bound on the whole of one hang-up request.
 const HANG_UP_TIMEOUT: Duration = Duration::from_secs(15);
@@ -16,7 +150,7 @@ const HANG_UP_RECV_BUFFER: u32 = 4096;
 
 /// Sends one request and reads the whole body: a request is only complete when its
 /// body is, and a body that breaks off is a failure naming the bytes received.
-pub(super) async fn complete(
+async fn complete(
     client: &reqwest::Client,
     method: reqwest::Method,
     url: &Url,
@@ -50,7 +184,7 @@ pub(super) async fn complete(
 
 /// Sends `GET` over a fresh connection, reads the status and at least `bytes` of the
 /// body, then closes the connection with the rest unread.
-pub(super) async fn hang_up(url: &Url, bytes: u64, expect_status: u16) -> Result<(), String> {
+async fn hang_up(url: &Url, bytes: u64, expect_status: u16) -> Result<(), String> {
     tokio::time::timeout(HANG_UP_TIMEOUT, hang_up_inner(url, bytes, expect_status))
         .await
         .unwrap_or_else(|_| {

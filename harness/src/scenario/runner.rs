@@ -1,0 +1,184 @@
+//! The scenario runner: runs each variant's pass over the steps, stamps every check
+//! with the step it came from, and streams [`RunEvent`]s to a reporter. What a step
+//! does is the step's own business (`steps/`).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::context::Context;
+use super::file::{Scenario, Variant};
+use crate::outcome::Origin;
+use crate::report::{Reporter, RunEvent, ScenarioErrorKind};
+use crate::target::TargetSpec;
+/// Settings for a whole run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Environment added to every boot (the self-validation suite passes
+    /// `REFSERVER_REGRESSIONS` here).
+    pub extra_env: BTreeMap<String, String>,
+    /// Bound on every HTTP request the harness makes.
+    pub request_timeout: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            extra_env: BTreeMap::new(),
+            request_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Runs `scenarios` in order against `spec`, framing them with run events.
+pub async fn run_scenarios(
+    scenarios: &[Scenario],
+    spec: &TargetSpec,
+    options: &RunOptions,
+    reporter: &mut dyn Reporter,
+) {
+    let started = Instant::now();
+    reporter.on_event(&RunEvent::RunStarted {
+        target: spec.name.clone(),
+        scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),
+    });
+    for scenario in scenarios {
+        run_scenario(scenario, spec, options, reporter).await;
+    }
+    reporter.on_event(&RunEvent::RunFinished {
+        duration: started.elapsed(),
+    });
+}
+
+/// Runs one scenario (every variant), emitting its events.
+pub async fn run_scenario(
+    scenario: &Scenario,
+    spec: &TargetSpec,
+    options: &RunOptions,
+    reporter: &mut dyn Reporter,
+) {
+    let started = Instant::now();
+    let name = scenario.name.clone();
+    reporter.on_event(&RunEvent::ScenarioStarted {
+        scenario: name.clone(),
+    });
+    let client = match reqwest::Client::builder()
+        .timeout(options.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(client) => client,
+        Err(e) => {
+            reporter.on_event(&RunEvent::ScenarioError {
+                scenario: name.clone(),
+                kind: ScenarioErrorKind::Target,
+                message: format!("cannot build an HTTP client: {e}"),
+            });
+            reporter.on_event(&RunEvent::ScenarioFinished {
+                scenario: name,
+                duration: started.elapsed(),
+            });
+            return;
+        }
+    };
+    let single = [Variant {
+        name: String::new(),
+        env: BTreeMap::new(),
+    }];
+    let variants: &[Variant] = if scenario.variants.is_empty() {
+        &single
+    } else {
+        &scenario.variants
+    };
+    let mut checks = 0;
+    let mut errored = false;
+    for variant in variants {
+        let mut cx = Context {
+            spec,
+            client: &client,
+            variant,
+            env: options.extra_env.clone(),
+            target: None,
+            token_endpoint: None,
+        };
+        cx.env
+            .extend(variant.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let mut failed = false;
+        for (index, step) in scenario.steps.iter().enumerate() {
+            let origin = Origin {
+                scenario: name.clone(),
+                variant: (!variant.name.is_empty()).then(|| variant.name.clone()),
+                step: index,
+            };
+            let stamp = |mut outcome: crate::outcome::CheckOutcome| {
+                if !variant.name.is_empty() {
+                    outcome.name = format!("[{}] {}", variant.name, outcome.name);
+                }
+                outcome.origin = Some(origin.clone());
+                outcome
+            };
+            match step.run(&mut cx).await {
+                Ok(outcomes) => {
+                    for outcome in outcomes {
+                        let outcome = stamp(outcome);
+                        failed |= !outcome.passed();
+                        checks += usize::from(step.asserts());
+                        reporter.on_event(&RunEvent::Check {
+                            scenario: name.clone(),
+                            outcome,
+                        });
+                    }
+                }
+                Err(stop) => {
+                    if let Some((kind, message)) = stop.error {
+                        errored = true;
+                        let prefix = if variant.name.is_empty() {
+                            String::new()
+                        } else {
+                            format!("[{}] ", variant.name)
+                        };
+                        reporter.on_event(&RunEvent::ScenarioError {
+                            scenario: name.clone(),
+                            kind,
+                            message: format!("{prefix}{message}"),
+                        });
+                    }
+                    if let Some(outcome) = stop.check {
+                        checks += 1;
+                        reporter.on_event(&RunEvent::Check {
+                            scenario: name.clone(),
+                            outcome: stamp(*outcome),
+                        });
+                    }
+                    if let Some(output) = stop.output.filter(|o| !o.is_empty()) {
+                        reporter.on_event(&RunEvent::TargetOutput {
+                            scenario: name.clone(),
+                            output,
+                        });
+                    }
+                    failed = true;
+                    cx.target = None;
+                    break;
+                }
+            }
+        }
+        if failed && let Some(target) = &cx.target {
+            reporter.on_event(&RunEvent::TargetOutput {
+                scenario: name.clone(),
+                output: target.output(),
+            });
+        }
+    }
+    if checks == 0 && !errored {
+        reporter.on_event(&RunEvent::ScenarioError {
+            scenario: name.clone(),
+            kind: ScenarioErrorKind::ScenarioFile,
+            message: "the scenario made no checks beyond booting; a scenario that checks \
+                      nothing cannot pass"
+                .to_owned(),
+        });
+    }
+    reporter.on_event(&RunEvent::ScenarioFinished {
+        scenario: name,
+        duration: started.elapsed(),
+    });
+}
