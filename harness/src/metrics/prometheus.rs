@@ -346,9 +346,8 @@ refserver_sampling_rate{type=\"http\"} 0.0\n\
 # TYPE refserver_events_sampled counter\n\
 # EOF\n";
         let series = parse_exposition(text).expect("parses");
-        let selector: PromSelector = r#"refserver_sampling_rate{type="http"}"#
-            .parse()
-            .expect("selector");
+        let selector: PromSelector =
+            r#"refserver_sampling_rate{type="http"}"#.parse().expect("selector");
         assert_eq!(selector.select(&series).expect("gauge"), (0.0, 1));
         let missing: PromSelector = "refserver_operations_total".parse().expect("selector");
         assert!(missing.select(&series).is_err(), "no samples, no series");
