@@ -46,7 +46,7 @@ status=0
 # files (what a release candidate is gated by) decide whether a mutant is caught.
 cargo mutants --package reference-server "${args[@]}" \
     --test-package scenarios --timeout 300 --output "$OUT" \
-    -- --test scenarios --test self_validation || status=$?
+    --cargo-test-arg=--test=scenarios --cargo-test-arg=--test=self_validation || status=$?
 
 out="$OUT/mutants.out"
 caught=$(grep -c . "$out/caught.txt" 2>/dev/null || true)
