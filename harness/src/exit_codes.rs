@@ -1,11 +1,14 @@
-//! Stable, documented process exit codes of the `harness` command, and the rule that
-//! picks one for a finished run.
+//! Stable, documented process exit codes of the `harness` command, and the number for
+//! each way a run can end.
 //!
 //! The codes tell "the release candidate failed" (1) from "the harness's input was
 //! wrong" (2) and "the target never came up" (3), so CI can react differently. They are
 //! part of the public interface: never renumber them.
+//!
+//! What a run amounts to is the report's business (`RunReport::outcome`); this module
+//! only numbers it, so it depends on the report and never the other way round.
 
-use crate::report::{RunReport, ScenarioErrorKind};
+use crate::report::run_report::{RunOutcome, RunReport};
 
 /// Every check passed; the release candidate may ship.
 pub const PASS: i32 = 0;
@@ -20,29 +23,34 @@ pub const USAGE: i32 = 2;
 /// The target never became ready, and no check failed.
 pub const TARGET_NOT_READY: i32 = 3;
 
-/// Picks the exit code for a finished run. Precedence, highest first:
-///
-/// 1. [`USAGE`] if any scenario reported a [`ScenarioErrorKind::ScenarioFile`] error:
-///    with broken input the rest of the run cannot be trusted;
-/// 2. [`CHECK_FAILED`] if any check failed or the target broke mid-scenario
-///    ([`ScenarioErrorKind::Target`]);
-/// 3. [`TARGET_NOT_READY`] if a target never became ready;
-/// 4. [`PASS`] otherwise.
+/// The exit code of a run that ended with `outcome`.
+pub(crate) const fn for_outcome(outcome: RunOutcome) -> i32 {
+    match outcome {
+        RunOutcome::Pass => PASS,
+        RunOutcome::ChecksFailed => CHECK_FAILED,
+        RunOutcome::InputError => USAGE,
+        RunOutcome::TargetNeverReady => TARGET_NOT_READY,
+    }
+}
+
+/// The exit code for a finished run: [`USAGE`] if a scenario or target file was wrong,
+/// else [`CHECK_FAILED`] if a check failed or the target broke mid-scenario, else
+/// [`TARGET_NOT_READY`] if a target never became ready, else [`PASS`] (the precedence
+/// of `RunReport::outcome`).
 pub fn for_run(report: &RunReport) -> i32 {
-    let kinds = report.error_kinds();
-    if kinds.contains(&ScenarioErrorKind::ScenarioFile) {
-        USAGE
-    } else if report.totals().failed > 0 || kinds.contains(&ScenarioErrorKind::Target) {
-        CHECK_FAILED
-    } else if kinds.contains(&ScenarioErrorKind::TargetNotReady) {
-        TARGET_NOT_READY
-    } else {
-        PASS
+    for_outcome(report.outcome())
+}
+
+impl RunReport {
+    /// The process exit code for this run; see [`for_run`]. Defined here, beside the
+    /// numbers, so the report does not depend on exit codes.
+    pub fn exit_code(&self) -> i32 {
+        for_run(self)
     }
 }
 
 /// What an exit code means, in a few words (for the terminal summary).
-pub fn describe(code: i32) -> &'static str {
+pub(crate) fn describe(code: i32) -> &'static str {
     match code {
         PASS => "the release candidate passes",
         CHECK_FAILED => "a check failed",
@@ -55,8 +63,8 @@ pub fn describe(code: i32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::RunEvent;
-    use crate::report::run_report::tests::{error_event, scenario_events};
+    use crate::report::test_support::{error_event, scenario_events};
+    use crate::report::{RunEvent, ScenarioErrorKind};
 
     fn report(events: &[RunEvent]) -> RunReport {
         RunReport::from_events(events)
@@ -106,6 +114,19 @@ mod tests {
         events.push(error_event("b", ScenarioErrorKind::TargetNotReady));
         events.push(error_event("c", ScenarioErrorKind::ScenarioFile));
         assert_eq!(report(&events).exit_code(), USAGE);
+    }
+
+    #[test]
+    fn report_every_outcome_has_its_own_code() {
+        let codes = [
+            RunOutcome::Pass,
+            RunOutcome::ChecksFailed,
+            RunOutcome::InputError,
+            RunOutcome::TargetNeverReady,
+        ]
+        .map(for_outcome);
+        assert_eq!(codes, [PASS, CHECK_FAILED, USAGE, TARGET_NOT_READY]);
+        assert_eq!(codes, [0, 1, 2, 3], "never renumber");
     }
 
     #[test]

@@ -14,9 +14,7 @@ use bench_gate::{InstructionGate, InstructionOutcome, WallClockGate, WallClockMo
 use clap::{Parser, Subcommand};
 use harness::assets::{AssetOptions, StaticDir, check_site};
 use harness::exit_codes;
-use harness::report::{
-    Fanout, Reporter, RunEvent, RunReport, TerminalMode, TerminalReporter, write_all,
-};
+use harness::report::{Fanout, Reporter, RunEvent, TerminalMode, TerminalReporter, write_all};
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
 use harness::target::container::sweep;
 use harness::target::{Kind, TargetSpec};
@@ -201,16 +199,18 @@ async fn gate(
     if containers {
         sweep_leftovers("before the run");
     }
-    let mut report = RunReport::new();
-    let mut terminal = TerminalReporter::new(Box::new(std::io::stderr()), TerminalMode::detect());
-    {
-        let mut fanout = Fanout::new().with(&mut report).with(&mut terminal);
-        run_scenarios(&scenarios, &spec, &options, &mut fanout).await;
-    }
+    let mut reporter = Fanout::new().with(TerminalReporter::new(
+        Box::new(std::io::stderr()),
+        TerminalMode::detect(),
+    ));
+    run_scenarios(&scenarios, &spec, &options, &mut reporter).await;
     if containers {
         sweep_leftovers("after the run");
     }
-    finish(&report, report_dir.unwrap_or_else(default_report_dir))
+    finish(
+        reporter,
+        Some(report_dir.unwrap_or_else(default_report_dir)),
+    )
 }
 
 /// Removes containers and volumes earlier harness runs left behind, saying so when there
@@ -257,10 +257,11 @@ async fn check_assets(
         .timeout(Duration::from_secs(15))
         .build()
         .context("cannot build an HTTP client")?;
-    let mut report = RunReport::new();
-    let mut terminal = TerminalReporter::new(Box::new(std::io::stderr()), TerminalMode::detect());
+    let mut fanout = Fanout::new().with(TerminalReporter::new(
+        Box::new(std::io::stderr()),
+        TerminalMode::detect(),
+    ));
     {
-        let mut fanout = Fanout::new().with(&mut report).with(&mut terminal);
         let scenario = "check-assets".to_owned();
         let started = std::time::Instant::now();
         fanout.on_event(&RunEvent::RunStarted {
@@ -284,25 +285,29 @@ async fn check_assets(
             duration: started.elapsed(),
         });
     }
-    match report_dir {
-        Some(dir) => finish(&report, dir),
-        None => Ok(exit_codes::for_run(&report)),
-    }
+    finish(fanout, report_dir)
 }
 
-/// Writes the reports, prints where they are, and picks the exit code.
-fn finish(report: &RunReport, dir: PathBuf) -> anyhow::Result<i32> {
-    let files = write_all(report, &dir)?;
-    let mut err = std::io::stderr().lock();
-    writeln!(
-        err,
-        "reports: {}, {}, {}",
-        files.junit.display(),
-        files.json.display(),
-        files.markdown.display()
-    )?;
-    writeln!(err, "{}", report.headline())?;
-    Ok(exit_codes::for_run(report))
+/// Ends a run: writes the reports when there is a directory (printing where they are
+/// and the headline), then fails if a reporter failed (the terminal could not be
+/// written), else picks the exit code.
+fn finish(mut reporter: Fanout<'_>, dir: Option<PathBuf>) -> anyhow::Result<i32> {
+    let reported = reporter.finish();
+    let report = reporter.into_report();
+    if let Some(dir) = dir {
+        let files = write_all(&report, &dir)?;
+        let mut err = std::io::stderr().lock();
+        writeln!(
+            err,
+            "reports: {}, {}, {}",
+            files.junit.display(),
+            files.json.display(),
+            files.markdown.display()
+        )?;
+        writeln!(err, "{}", report.headline())?;
+    }
+    reported?;
+    Ok(exit_codes::for_run(&report))
 }
 
 /// `harness bench-gate` without `--instructions`: the wall-clock gate of the

@@ -150,22 +150,23 @@ impl Captured {
     }
 }
 
-/// Sends the run through a fan-out to a collecting report and a plain terminal.
+/// Sends the run through a fan-out that collects the report and shows it to a plain
+/// terminal.
 fn run_through_fanout() -> (RunReport, String) {
     let terminal_out = Captured::default();
-    let mut report = RunReport::new();
     let mut terminal = TerminalReporter::plain(Box::new(terminal_out.clone()));
-    {
-        let mut fanout = Fanout::new().with(&mut report).with(&mut terminal);
-        for event in &failing_run() {
-            fanout.on_event(event);
-        }
+    let mut fanout = Fanout::new().with(&mut terminal);
+    for event in &failing_run() {
+        fanout.on_event(event);
     }
+    let finished = fanout.finish();
+    let report = fanout.into_report();
     assert!(terminal.take_error().is_none());
+    assert!(finished.is_ok(), "{finished:?}");
     assert_eq!(
-        terminal.report(),
-        &report,
-        "both reporters saw the same run"
+        report,
+        RunReport::from_events(&failing_run()),
+        "the terminal and the report files read the same, one collected run"
     );
     (report, terminal_out.text())
 }

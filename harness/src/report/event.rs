@@ -1,5 +1,4 @@
-//! The run-event stream: what a run tells its reporters, and the fan-out that hands
-//! every event to every reporter.
+//! The run-event stream: what a run tells its reporters.
 //!
 //! Protocol, in order: one `RunStarted`; per scenario `ScenarioStarted`, any number of
 //! `Check`, `ScenarioError` and `TargetOutput`, then `ScenarioFinished` (also after a
@@ -69,7 +68,7 @@ pub enum RunEvent {
 
 impl RunEvent {
     /// The scenario the event is about, if any.
-    pub fn scenario(&self) -> Option<&str> {
+    pub(crate) fn scenario(&self) -> Option<&str> {
         match self {
             Self::ScenarioStarted { scenario }
             | Self::Check { scenario, .. }
@@ -99,7 +98,7 @@ pub enum ScenarioErrorKind {
 impl ScenarioErrorKind {
     /// Stable kebab-case name, as in JSON and JUnit: `target-not-ready`,
     /// `scenario-file`, `target`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::TargetNotReady => "target-not-ready",
             Self::ScenarioFile => "scenario-file",
@@ -108,7 +107,7 @@ impl ScenarioErrorKind {
     }
 
     /// Short human wording: `target not ready`, `scenario file error`, `target error`.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Self::TargetNotReady => "target not ready",
             Self::ScenarioFile => "scenario file error",
@@ -123,172 +122,14 @@ impl fmt::Display for ScenarioErrorKind {
     }
 }
 
-/// Receives the events of a run, in order. Simple and synchronous: a reporter that
-/// needs to do I/O does it inline and keeps its own errors.
-pub trait Reporter {
-    /// Handles one event.
-    fn on_event(&mut self, event: &RunEvent);
-}
-
-impl<R: Reporter + ?Sized> Reporter for &mut R {
-    fn on_event(&mut self, event: &RunEvent) {
-        (**self).on_event(event);
-    }
-}
-
-impl<R: Reporter + ?Sized> Reporter for Box<R> {
-    fn on_event(&mut self, event: &RunEvent) {
-        (**self).on_event(event);
-    }
-}
-
-/// Hands every event to every reporter, in the order they were added.
-///
-/// Reporters may be borrowed, so the caller keeps the collected [`RunReport`] after the
-/// run:
-///
-/// ```
-/// use harness::report::{Fanout, Reporter, RunEvent, RunReport};
-/// use std::time::Duration;
-///
-/// let mut report = RunReport::new();
-/// {
-///     let mut fanout = Fanout::new().with(&mut report);
-///     fanout.on_event(&RunEvent::RunFinished { duration: Duration::ZERO });
-/// }
-/// assert!(report.passed());
-/// ```
-///
-/// [`RunReport`]: super::RunReport
-#[derive(Default)]
-pub struct Fanout<'a>(Vec<Box<dyn Reporter + Send + 'a>>);
-
-impl<'a> Fanout<'a> {
-    /// A fan-out with no reporters.
-    pub fn new() -> Self {
-        Self(Vec::new())
-    }
-
-    /// Adds a reporter (builder style).
-    pub fn with(mut self, reporter: impl Reporter + Send + 'a) -> Self {
-        self.push(reporter);
-        self
-    }
-
-    /// Adds a reporter.
-    pub fn push(&mut self, reporter: impl Reporter + Send + 'a) {
-        self.0.push(Box::new(reporter));
-    }
-
-    /// How many reporters receive events.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether no reporter receives events.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Fanout<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Fanout")
-            .field("reporters", &self.0.len())
-            .finish()
-    }
-}
-
-impl Reporter for Fanout<'_> {
-    fn on_event(&mut self, event: &RunEvent) {
-        for reporter in &mut self.0 {
-            reporter.on_event(event);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{CheckKind, Verdict};
-
-    #[derive(Default)]
-    struct Recorder(Vec<RunEvent>);
-
-    impl Reporter for Recorder {
-        fn on_event(&mut self, event: &RunEvent) {
-            self.0.push(event.clone());
-        }
-    }
-
-    fn events() -> Vec<RunEvent> {
-        vec![
-            RunEvent::RunStarted {
-                target: "t".into(),
-                scenarios: vec!["s".into()],
-            },
-            RunEvent::ScenarioStarted {
-                scenario: "s".into(),
-            },
-            RunEvent::Check {
-                scenario: "s".into(),
-                outcome: CheckOutcome::new(
-                    CheckKind::Http,
-                    "GET /",
-                    "http://x/",
-                    Verdict::Pass,
-                    Duration::from_millis(3),
-                ),
-            },
-            RunEvent::ScenarioError {
-                scenario: "s".into(),
-                kind: ScenarioErrorKind::Target,
-                message: "exited".into(),
-            },
-            RunEvent::TargetOutput {
-                scenario: "s".into(),
-                output: "boom".into(),
-            },
-            RunEvent::ScenarioFinished {
-                scenario: "s".into(),
-                duration: Duration::from_millis(5),
-            },
-            RunEvent::RunFinished {
-                duration: Duration::from_millis(6),
-            },
-        ]
-    }
-
-    #[test]
-    fn fanout_delivers_every_event_to_every_reporter_in_order() {
-        let (mut a, mut b, mut c) = (
-            Recorder::default(),
-            Recorder::default(),
-            Recorder::default(),
-        );
-        let mut fanout = Fanout::new().with(&mut a).with(&mut b);
-        fanout.push(&mut c);
-        assert_eq!(fanout.len(), 3);
-        for event in &events() {
-            fanout.on_event(event);
-        }
-        drop(fanout);
-        assert_eq!(a.0, events());
-        assert_eq!(b.0, events());
-        assert_eq!(c.0, events());
-    }
-
-    #[test]
-    fn fanout_takes_owned_boxed_reporters() {
-        let mut fanout =
-            Fanout::new().with(Box::new(Recorder::default()) as Box<dyn Reporter + Send>);
-        fanout.on_event(&events()[0]);
-        assert!(!fanout.is_empty());
-    }
+    use crate::report::test_support::sample_events;
 
     #[test]
     fn event_names_its_scenario() {
-        let names: Vec<_> = events()
+        let names: Vec<_> = sample_events()
             .iter()
             .map(|e| e.scenario().map(str::to_owned))
             .collect();

@@ -1,48 +1,11 @@
-//! Writing the report files of a finished run into a directory, and the errors that
-//! name the file that could not be written.
+//! Writing the report files of a finished run into a directory: every format's
+//! `render` output under its `FILE_NAME`.
 
-use std::io;
 use std::path::{Path, PathBuf};
 
-use thiserror::Error;
-
+use super::error::{RenderError, ReportError, ReportErrorKind};
 use super::run_report::RunReport;
 use super::{json, junit, markdown};
-
-/// A report format could not render the run.
-#[derive(Debug, Error)]
-pub enum RenderError {
-    /// quick-junit refused the document.
-    #[error("cannot serialize JUnit XML: {0}")]
-    Junit(quick_junit::SerializeError),
-    /// serde_json refused the document.
-    #[error("cannot serialize JSON: {0}")]
-    Json(serde_json::Error),
-}
-
-/// What went wrong with one report file.
-#[derive(Debug, Error)]
-pub enum ReportErrorKind {
-    /// The report directory could not be created.
-    #[error("cannot create its directory: {0}")]
-    CreateDir(io::Error),
-    /// The format could not render the run.
-    #[error("{0}")]
-    Render(RenderError),
-    /// The file could not be written.
-    #[error("cannot write it: {0}")]
-    Write(io::Error),
-}
-
-/// A report file could not be written; `path` names it.
-#[derive(Debug, Error)]
-#[error("report {}: {kind}", path.display())]
-pub struct ReportError {
-    /// The file (or, for `CreateDir`, the directory) that failed.
-    pub path: PathBuf,
-    /// What went wrong.
-    pub kind: ReportErrorKind,
-}
 
 /// Where `write_all` put each report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +50,7 @@ fn write_one(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::run_report::tests::scenario_events;
+    use crate::report::test_support::scenario_events;
 
     #[test]
     fn report_files_are_written_into_a_new_dir() -> Result<(), Box<dyn std::error::Error>> {

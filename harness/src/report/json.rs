@@ -2,7 +2,7 @@
 //! tools (gate scripts, dashboards).
 //!
 //! The schema is its own set of types, independent of the in-memory ones, so internal
-//! changes do not break readers. Bump [`SCHEMA_VERSION`] on any incompatible change.
+//! changes do not break readers. Bump `SCHEMA_VERSION` on any incompatible change.
 //!
 //! ```text
 //! { schema_version, verdict: "pass"|"fail", exit_code, headline,
@@ -21,16 +21,17 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::error::RenderError;
 use super::event::ScenarioErrorKind;
-use super::files::RenderError;
 use super::run_report::{RunReport, ScenarioReport};
+use crate::exit_codes;
 use crate::outcome::{CheckKind, CheckOutcome, Verdict};
 
 /// The file name `write_all` uses.
 pub const FILE_NAME: &str = "report.json";
 
 /// The version of the document's schema.
-pub const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 1;
 
 /// Renders the run as a pretty-printed JSON document, ending with a newline.
 pub fn render(report: &RunReport) -> Result<String, RenderError> {
@@ -38,11 +39,6 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         serde_json::to_string_pretty(&Document::new(report)).map_err(RenderError::Json)?;
     text.push('\n');
     Ok(text)
-}
-
-/// The run as a `serde_json::Value`, for callers that inspect or merge it.
-pub fn to_value(report: &RunReport) -> Result<serde_json::Value, RenderError> {
-    serde_json::to_value(Document::new(report)).map_err(RenderError::Json)
 }
 
 #[derive(Serialize)]
@@ -134,7 +130,7 @@ impl<'a> Document<'a> {
         Self {
             schema_version: SCHEMA_VERSION,
             verdict: Pass::from(report.passed()),
-            exit_code: report.exit_code(),
+            exit_code: exit_codes::for_run(report),
             headline: report.headline(),
             run: Run {
                 target: &report.run().target,
@@ -201,7 +197,12 @@ impl<'a> Check<'a> {
 mod tests {
     use super::*;
     use crate::report::RunEvent;
-    use crate::report::run_report::tests::{error_event, scenario_events};
+    use crate::report::test_support::{error_event, scenario_events};
+
+    /// The document as a `serde_json::Value`, serialized without going through text.
+    fn to_value(report: &RunReport) -> Result<serde_json::Value, RenderError> {
+        serde_json::to_value(Document::new(report)).map_err(RenderError::Json)
+    }
 
     #[test]
     fn report_json_has_schema_totals_and_failures() {

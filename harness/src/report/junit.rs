@@ -9,7 +9,7 @@
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::files::RenderError;
+use super::error::RenderError;
 use super::run_report::{RunReport, ScenarioReport};
 use super::text::{failure_message, kind_name};
 use crate::outcome::Verdict;
@@ -18,7 +18,7 @@ use crate::outcome::Verdict;
 pub const FILE_NAME: &str = "junit.xml";
 
 /// The name of the `<testsuites>` element.
-pub const REPORT_NAME: &str = "rc-harness";
+const REPORT_NAME: &str = "rc-harness";
 
 /// Renders the run as JUnit XML.
 pub fn render(report: &RunReport) -> Result<String, RenderError> {

@@ -8,9 +8,10 @@
 
 use std::fmt::Write as _;
 
-use super::files::RenderError;
+use super::error::RenderError;
 use super::run_report::RunReport;
 use super::text::{human_duration, kind_name};
+use crate::exit_codes;
 use crate::outcome::Verdict;
 
 /// The file name `write_all` uses.
@@ -18,7 +19,7 @@ pub const FILE_NAME: &str = "summary.md";
 
 /// At most this many failures are spelled out; the rest are counted (GitHub limits
 /// comments and job summaries in size; the JUnit and JSON reports keep them all).
-pub const MAX_LISTED_FAILURES: usize = 50;
+const MAX_LISTED_FAILURES: usize = 50;
 
 const PASS_ICON: &str = "✅";
 const FAIL_ICON: &str = "❌";
@@ -45,7 +46,7 @@ fn summary(report: &RunReport) -> String {
     if let Some(duration) = report.run().duration {
         facts.push(format!("run time {}", human_duration(duration)));
     }
-    facts.push(format!("exit code {}", report.exit_code()));
+    facts.push(format!("exit code {}", exit_codes::for_run(report)));
     let _ = writeln!(md, "{}\n", facts.join(" · "));
 
     if !report.scenarios().is_empty() {
@@ -124,7 +125,7 @@ fn summary(report: &RunReport) -> String {
 
 /// Escapes text for Markdown prose and table cells: specials get a backslash, line
 /// breaks become spaces (a cell cannot hold one).
-pub fn escape_text(text: &str) -> String {
+fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -147,7 +148,7 @@ fn longest_backtick_run(text: &str) -> usize {
 }
 
 /// An inline code span that holds `text` verbatim, whatever backticks it contains.
-pub fn code_span(text: &str) -> String {
+fn code_span(text: &str) -> String {
     if text.is_empty() {
         return "*(empty)*".to_owned();
     }
@@ -162,7 +163,7 @@ pub fn code_span(text: &str) -> String {
 }
 
 /// A fenced `text` block that holds `text` verbatim (no trailing newline).
-pub fn code_block(text: &str) -> String {
+fn code_block(text: &str) -> String {
     let fence = "`".repeat(longest_backtick_run(text).max(2) + 1);
     let body = text.trim_end_matches('\n');
     format!("{fence}text\n{body}\n{fence}")
@@ -174,7 +175,7 @@ mod tests {
 
     use super::*;
     use crate::outcome::{CheckKind, CheckOutcome};
-    use crate::report::run_report::tests::scenario_events;
+    use crate::report::test_support::scenario_events;
     use crate::report::{Reporter, RunEvent};
 
     #[test]

@@ -1,33 +1,50 @@
-//! `RunReport`: the reporter that collects the event stream into the finished run every
-//! report format is written from, with its totals, verdict and exit code.
+//! `RunReport`: the one aggregation of a run's event stream. Every report format, the
+//! terminal's summary and the exit code are read from it; nothing else keeps a copy.
+//!
+//! It knows nothing of exit codes: [`RunReport::outcome`] says what the run amounts to
+//! and `crate::exit_codes` maps that to a number.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::exit_codes;
 use crate::outcome::CheckOutcome;
 
-use super::event::{Reporter, RunEvent, ScenarioErrorKind};
+use super::event::{RunEvent, ScenarioErrorKind};
 use super::text::count;
 
 /// The run as a whole.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RunInfo {
+pub(crate) struct RunInfo {
     /// What was under test, from `RunStarted`.
-    pub target: String,
+    pub(crate) target: String,
     /// The scenarios the run planned, in order, from `RunStarted`.
-    pub planned: Vec<String>,
+    pub(crate) planned: Vec<String>,
     /// Wall-clock time of the run; `None` until `RunFinished`.
-    pub duration: Option<Duration>,
+    pub(crate) duration: Option<Duration>,
+}
+
+/// What a run amounts to, in the four ways a caller (and the exit code) tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum RunOutcome {
+    /// Every check passed and every scenario ran to completion.
+    Pass,
+    /// A check failed, or the target broke while a scenario ran: the release candidate
+    /// fails.
+    ChecksFailed,
+    /// A scenario or target file is wrong: the harness's input, not the target, is at
+    /// fault, and the rest of the run cannot be trusted.
+    InputError,
+    /// A target never became ready, and nothing else failed.
+    TargetNeverReady,
 }
 
 /// Why one scenario could not run to completion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioErrorRecord {
-    /// The kind; it picks the exit code.
-    pub kind: ScenarioErrorKind,
+    /// The kind; it picks the run's outcome.
+    pub(crate) kind: ScenarioErrorKind,
     /// What happened.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// One scenario as it ran.
@@ -36,13 +53,13 @@ pub struct ScenarioReport {
     /// The scenario name.
     pub name: String,
     /// Wall-clock time; `None` if `ScenarioFinished` never came.
-    pub duration: Option<Duration>,
+    pub(crate) duration: Option<Duration>,
     /// Every check, in the order it finished.
-    pub checks: Vec<CheckOutcome>,
+    pub(crate) checks: Vec<CheckOutcome>,
     /// Why the scenario could not run to completion, if it could not.
     pub errors: Vec<ScenarioErrorRecord>,
     /// The tail of the target's output, attached to the scenario's failures.
-    pub target_output: Option<String>,
+    pub(crate) target_output: Option<String>,
 }
 
 impl ScenarioReport {
@@ -57,22 +74,22 @@ impl ScenarioReport {
     }
 
     /// How many checks passed.
-    pub fn passed_checks(&self) -> usize {
+    pub(crate) fn passed_checks(&self) -> usize {
         self.checks.iter().filter(|c| c.passed()).count()
     }
 
     /// How many checks failed.
-    pub fn failed_checks(&self) -> usize {
+    pub(crate) fn failed_checks(&self) -> usize {
         self.checks.len() - self.passed_checks()
     }
 
     /// The failed checks, in order.
-    pub fn failures(&self) -> impl Iterator<Item = &CheckOutcome> {
+    pub(crate) fn failures(&self) -> impl Iterator<Item = &CheckOutcome> {
         self.checks.iter().filter(|c| !c.passed())
     }
 
     /// Whether the scenario failed: a check failed or it could not run to completion.
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         !self.errors.is_empty() || self.failed_checks() > 0
     }
 }
@@ -85,9 +102,9 @@ pub struct Totals {
     /// Scenarios with a failed check or a scenario error.
     pub scenarios_failed: usize,
     /// Scenarios with at least one failed check.
-    pub scenarios_with_failed_checks: usize,
+    pub(crate) scenarios_with_failed_checks: usize,
     /// Scenarios that could not run to completion.
-    pub scenarios_errored: usize,
+    pub(crate) scenarios_errored: usize,
     /// Checks run.
     pub checks: usize,
     /// Checks passed.
@@ -96,7 +113,8 @@ pub struct Totals {
     pub failed: usize,
 }
 
-/// A [`Reporter`] that keeps everything: the data all report files are written from.
+/// Everything a run reported, collected from its events (it is a
+/// [`Reporter`](super::Reporter)): the data all reports are written from.
 ///
 /// Durations are the real ones from the events; snapshot tests mask them with filters
 /// or redactions, never by changing the data.
@@ -117,13 +135,13 @@ impl RunReport {
     pub fn from_events<'e>(events: impl IntoIterator<Item = &'e RunEvent>) -> Self {
         let mut report = Self::new();
         for event in events {
-            report.on_event(event);
+            report.record(event);
         }
         report
     }
 
     /// The run as a whole.
-    pub fn run(&self) -> &RunInfo {
+    pub(crate) fn run(&self) -> &RunInfo {
         &self.run
     }
 
@@ -133,13 +151,8 @@ impl RunReport {
     }
 
     /// One scenario by name.
-    pub fn scenario(&self, name: &str) -> Option<&ScenarioReport> {
+    pub(crate) fn scenario(&self, name: &str) -> Option<&ScenarioReport> {
         self.index.get(name).map(|&i| &self.scenarios[i])
-    }
-
-    /// Whether `RunFinished` was received.
-    pub fn is_finished(&self) -> bool {
-        self.run.duration.is_some()
     }
 
     /// Counts over the whole run.
@@ -168,14 +181,14 @@ impl RunReport {
     }
 
     /// Every scenario error with its scenario, in run order.
-    pub fn errors(&self) -> impl Iterator<Item = (&ScenarioReport, &ScenarioErrorRecord)> {
+    pub(crate) fn errors(&self) -> impl Iterator<Item = (&ScenarioReport, &ScenarioErrorRecord)> {
         self.scenarios
             .iter()
             .flat_map(|s| s.errors.iter().map(move |e| (s, e)))
     }
 
     /// The distinct scenario-error kinds, in first-seen order.
-    pub fn error_kinds(&self) -> Vec<ScenarioErrorKind> {
+    pub(crate) fn error_kinds(&self) -> Vec<ScenarioErrorKind> {
         let mut kinds = Vec::new();
         for (_, error) in self.errors() {
             if !kinds.contains(&error.kind) {
@@ -190,9 +203,26 @@ impl RunReport {
         self.scenarios.iter().all(|s| !s.failed())
     }
 
-    /// The process exit code for this run; see [`exit_codes::for_run`].
-    pub fn exit_code(&self) -> i32 {
-        exit_codes::for_run(self)
+    /// What the run amounts to. Precedence, highest first:
+    ///
+    /// 1. [`RunOutcome::InputError`] if any scenario reported a
+    ///    [`ScenarioErrorKind::ScenarioFile`] error: with broken input the rest of the
+    ///    run cannot be trusted;
+    /// 2. [`RunOutcome::ChecksFailed`] if any check failed or the target broke
+    ///    mid-scenario ([`ScenarioErrorKind::Target`]);
+    /// 3. [`RunOutcome::TargetNeverReady`] if a target never became ready;
+    /// 4. [`RunOutcome::Pass`] otherwise.
+    pub(crate) fn outcome(&self) -> RunOutcome {
+        let kinds = self.error_kinds();
+        if kinds.contains(&ScenarioErrorKind::ScenarioFile) {
+            RunOutcome::InputError
+        } else if self.totals().failed > 0 || kinds.contains(&ScenarioErrorKind::Target) {
+            RunOutcome::ChecksFailed
+        } else if kinds.contains(&ScenarioErrorKind::TargetNotReady) {
+            RunOutcome::TargetNeverReady
+        } else {
+            RunOutcome::Pass
+        }
     }
 
     /// The one-line verdict, without decoration:
@@ -237,6 +267,45 @@ impl RunReport {
         format!("release candidate fails: {}", parts.join("; "))
     }
 
+    /// Records one event. Lenient, as the protocol allows: an event for a scenario that
+    /// was never started opens it.
+    pub(crate) fn record(&mut self, event: &RunEvent) {
+        let Some(name) = event.scenario() else {
+            match event {
+                RunEvent::RunStarted { target, scenarios } => {
+                    self.run.target.clone_from(target);
+                    self.run.planned.clone_from(scenarios);
+                }
+                RunEvent::RunFinished { duration } => self.run.duration = Some(*duration),
+                _ => {}
+            }
+            return;
+        };
+        let scenario = self.scenario_mut(name);
+        match event {
+            RunEvent::Check { outcome, .. } => scenario.checks.push(outcome.clone()),
+            RunEvent::ScenarioError { kind, message, .. } => {
+                scenario.errors.push(ScenarioErrorRecord {
+                    kind: *kind,
+                    message: message.clone(),
+                });
+            }
+            RunEvent::TargetOutput { output, .. } => match &mut scenario.target_output {
+                Some(existing) => {
+                    if !existing.ends_with('\n') {
+                        existing.push('\n');
+                    }
+                    existing.push_str(output);
+                }
+                None => scenario.target_output = Some(output.clone()),
+            },
+            RunEvent::ScenarioFinished { duration, .. } => scenario.duration = Some(*duration),
+            RunEvent::ScenarioStarted { .. }
+            | RunEvent::RunStarted { .. }
+            | RunEvent::RunFinished { .. } => {}
+        }
+    }
+
     fn scenario_mut(&mut self, name: &str) -> &mut ScenarioReport {
         let i = match self.index.get(name) {
             Some(&i) => i,
@@ -250,86 +319,10 @@ impl RunReport {
     }
 }
 
-impl Reporter for RunReport {
-    fn on_event(&mut self, event: &RunEvent) {
-        match event {
-            RunEvent::RunStarted { target, scenarios } => {
-                self.run.target.clone_from(target);
-                self.run.planned.clone_from(scenarios);
-            }
-            RunEvent::ScenarioStarted { scenario } => {
-                self.scenario_mut(scenario);
-            }
-            RunEvent::Check { scenario, outcome } => {
-                self.scenario_mut(scenario).checks.push(outcome.clone());
-            }
-            RunEvent::ScenarioError {
-                scenario,
-                kind,
-                message,
-            } => self
-                .scenario_mut(scenario)
-                .errors
-                .push(ScenarioErrorRecord {
-                    kind: *kind,
-                    message: message.clone(),
-                }),
-            RunEvent::TargetOutput { scenario, output } => {
-                let slot = &mut self.scenario_mut(scenario).target_output;
-                match slot {
-                    Some(existing) => {
-                        if !existing.ends_with('\n') {
-                            existing.push('\n');
-                        }
-                        existing.push_str(output);
-                    }
-                    None => *slot = Some(output.clone()),
-                }
-            }
-            RunEvent::ScenarioFinished { scenario, duration } => {
-                self.scenario_mut(scenario).duration = Some(*duration);
-            }
-            RunEvent::RunFinished { duration } => self.run.duration = Some(*duration),
-        }
-    }
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::outcome::{CheckKind, Verdict};
-
-    /// Events of one scenario: `passing` passed checks, `failing` failed ones.
-    pub(crate) fn scenario_events(name: &str, passing: usize, failing: usize) -> Vec<RunEvent> {
-        let mut events = vec![RunEvent::ScenarioStarted {
-            scenario: name.into(),
-        }];
-        for i in 0..passing + failing {
-            events.push(RunEvent::Check {
-                scenario: name.into(),
-                outcome: CheckOutcome::new(
-                    CheckKind::Asset,
-                    format!("check {i}"),
-                    format!("http://127.0.0.1:1/{i}"),
-                    Verdict::expect(i < passing, "status 200", "status 500"),
-                    Duration::from_millis(2),
-                ),
-            });
-        }
-        events.push(RunEvent::ScenarioFinished {
-            scenario: name.into(),
-            duration: Duration::from_millis(10),
-        });
-        events
-    }
-
-    pub(crate) fn error_event(name: &str, kind: ScenarioErrorKind) -> RunEvent {
-        RunEvent::ScenarioError {
-            scenario: name.into(),
-            kind,
-            message: format!("{name} broke"),
-        }
-    }
+    use crate::report::test_support::{error_event, scenario_events};
 
     #[test]
     fn report_counts_checks_and_scenarios() {
@@ -383,13 +376,30 @@ pub(crate) mod tests {
         ]);
         assert_eq!(report.run().target, "srv");
         assert_eq!(report.run().planned, ["s"]);
-        assert!(report.is_finished());
+        assert!(report.run().duration.is_some(), "RunFinished was recorded");
         assert_eq!(
             report
                 .scenario("s")
                 .and_then(|s| s.target_output.as_deref()),
             Some("one\ntwo\n")
         );
+    }
+
+    #[test]
+    fn report_outcome_precedence() {
+        let outcome = |events: &[RunEvent]| RunReport::from_events(events).outcome();
+        let mut events = scenario_events("a", 2, 0);
+        assert_eq!(outcome(&events), RunOutcome::Pass);
+        events.push(error_event("b", ScenarioErrorKind::TargetNotReady));
+        assert_eq!(outcome(&events), RunOutcome::TargetNeverReady);
+        events.push(error_event("c", ScenarioErrorKind::Target));
+        assert_eq!(outcome(&events), RunOutcome::ChecksFailed);
+        assert_eq!(
+            outcome(&scenario_events("d", 0, 1)),
+            RunOutcome::ChecksFailed
+        );
+        events.push(error_event("e", ScenarioErrorKind::ScenarioFile));
+        assert_eq!(outcome(&events), RunOutcome::InputError);
     }
 
     #[test]

@@ -11,15 +11,19 @@
 //! ```
 //!
 //! Both end with the same summary. Text goes to the writer the caller gives (tests
-//! capture it); the bar draws on stderr. Write errors do not stop the run: the first is
-//! kept for [`TerminalReporter::take_error`].
+//! capture it); the bar draws on stderr. It keeps no copy of the run: it is a
+//! [`ReportView`], reading counts, failures and the verdict from the run's one
+//! [`RunReport`]. Write errors do not stop the run: the first is kept, and `finish`
+//! returns it.
 
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::event::{Reporter, RunEvent, ScenarioErrorKind};
+use super::error::ReporterError;
+use super::event::{RunEvent, ScenarioErrorKind};
+use super::reporter::ReportView;
 use super::run_report::RunReport;
 use super::text::{failure_message, human_duration};
 use crate::exit_codes;
@@ -45,11 +49,10 @@ impl TerminalMode {
     }
 }
 
-/// A [`Reporter`] that prints the run for humans; see the module docs.
+/// A [`ReportView`] that prints the run for humans; see the module docs.
 pub struct TerminalReporter {
     out: Box<dyn Write + Send>,
     bar: Option<ProgressBar>,
-    report: RunReport,
     error: Option<io::Error>,
 }
 
@@ -76,13 +79,12 @@ impl TerminalReporter {
         Self {
             out,
             bar: None,
-            report: RunReport::new(),
             error: None,
         }
     }
 
     /// A progress reporter whose bar draws on `target` (tests pass a hidden one).
-    pub fn with_progress(out: Box<dyn Write + Send>, target: ProgressDrawTarget) -> Self {
+    pub(crate) fn with_progress(out: Box<dyn Write + Send>, target: ProgressDrawTarget) -> Self {
         let bar = ProgressBar::with_draw_target(Some(0), target).with_style(
             ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] [{bar:25}] {pos}/{len} scenarios · {wide_msg}",
@@ -94,11 +96,6 @@ impl TerminalReporter {
             bar: Some(bar),
             ..Self::plain(out)
         }
-    }
-
-    /// What the reporter has seen so far.
-    pub fn report(&self) -> &RunReport {
-        &self.report
     }
 
     /// The first error writing to the output, if any (taken, so it is reported once).
@@ -124,9 +121,9 @@ impl TerminalReporter {
         self.bar.is_none()
     }
 
-    fn update_bar(&self, scenario: &str) {
+    fn update_bar(&self, scenario: &str, report: &RunReport) {
         if let Some(bar) = &self.bar {
-            let t = self.report.totals();
+            let t = report.totals();
             bar.set_message(format!(
                 "{scenario} · {} passed, {} failed",
                 t.passed, t.failed
@@ -134,9 +131,8 @@ impl TerminalReporter {
         }
     }
 
-    fn print_target_output(&mut self, scenario: &str) {
-        let Some(output) = self
-            .report
+    fn print_target_output(&mut self, scenario: &str, report: &RunReport) {
+        let Some(output) = report
             .scenario(scenario)
             .filter(|s| s.failed())
             .and_then(|s| s.target_output.clone())
@@ -155,8 +151,7 @@ impl TerminalReporter {
         self.print(&text);
     }
 
-    fn summary(&self, duration: Duration) -> String {
-        let report = &self.report;
+    fn summary(duration: Duration, report: &RunReport) -> String {
         let mut text = format!(
             "SUMMARY [{}] {}",
             human_duration(duration),
@@ -170,7 +165,7 @@ impl TerminalReporter {
             text.push_str("\n  ");
             text.push_str(&error_line(&scenario.name, error.kind, &error.message));
         }
-        let code = report.exit_code();
+        let code = exit_codes::for_run(report);
         text.push_str(&format!("\nEXIT {code}: {}", exit_codes::describe(code)));
         text
     }
@@ -191,9 +186,8 @@ fn indent_continuation(text: &str) -> String {
     text.trim_end_matches('\n').replace('\n', "\n    ")
 }
 
-impl Reporter for TerminalReporter {
-    fn on_event(&mut self, event: &RunEvent) {
-        self.report.on_event(event);
+impl ReportView for TerminalReporter {
+    fn on_event(&mut self, event: &RunEvent, report: &RunReport) {
         match event {
             RunEvent::RunStarted { target, scenarios } => {
                 if let Some(bar) = &self.bar {
@@ -208,7 +202,7 @@ impl Reporter for TerminalReporter {
                 if self.plain_mode() {
                     self.print(&format!("START {scenario}"));
                 }
-                self.update_bar(scenario);
+                self.update_bar(scenario, report);
             }
             RunEvent::Check { scenario, outcome } => {
                 if !outcome.passed() {
@@ -216,7 +210,7 @@ impl Reporter for TerminalReporter {
                 } else if self.plain_mode() {
                     self.print(&format!("PASS {scenario}/{}", outcome.name));
                 }
-                self.update_bar(scenario);
+                self.update_bar(scenario, report);
             }
             RunEvent::ScenarioError {
                 scenario,
@@ -224,13 +218,12 @@ impl Reporter for TerminalReporter {
                 message,
             } => {
                 self.print(&error_line(scenario, *kind, message));
-                self.update_bar(scenario);
+                self.update_bar(scenario, report);
             }
             RunEvent::TargetOutput { scenario, output } => {
                 // Normally it comes before `ScenarioFinished` and is printed there with
                 // the rest; late output of a finished, failed scenario is printed now.
-                let late = self
-                    .report
+                let late = report
                     .scenario(scenario)
                     .is_some_and(|s| s.duration.is_some() && s.failed());
                 if late {
@@ -238,10 +231,10 @@ impl Reporter for TerminalReporter {
                 }
             }
             RunEvent::ScenarioFinished { scenario, duration } => {
-                self.print_target_output(scenario);
+                self.print_target_output(scenario, report);
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
-                } else if let Some(s) = self.report.scenario(scenario) {
+                } else if let Some(s) = report.scenario(scenario) {
                     let line = format!(
                         "DONE {scenario}: {} passed, {} failed{} [{}]",
                         s.passed_checks(),
@@ -256,10 +249,15 @@ impl Reporter for TerminalReporter {
                 if let Some(bar) = &self.bar {
                     bar.finish_and_clear();
                 }
-                let summary = self.summary(*duration);
-                self.print(&summary);
+                self.print(&Self::summary(*duration, report));
             }
         }
+    }
+
+    /// The first error writing to the output, if there was one.
+    fn finish(&mut self, _: &RunReport) -> Result<(), ReporterError> {
+        self.take_error()
+            .map_or(Ok(()), |e| Err(ReporterError::Terminal(e)))
     }
 }
 
@@ -268,7 +266,8 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::report::run_report::tests::{error_event, scenario_events};
+    use crate::report::reporter::{Fanout, Reporter};
+    use crate::report::test_support::{error_event, scenario_events};
 
     /// A writer tests can read back.
     #[derive(Clone, Default)]
@@ -296,7 +295,9 @@ mod tests {
         }
     }
 
-    fn run(reporter: &mut TerminalReporter) {
+    /// Runs a failing run through a fan-out showing it to `reporter`; returns the
+    /// fan-out's report and what its `finish` said.
+    fn run(reporter: &mut TerminalReporter) -> (RunReport, Result<(), ReporterError>) {
         let mut events = vec![RunEvent::RunStarted {
             target: "srv".into(),
             scenarios: vec!["a".into(), "b".into()],
@@ -310,16 +311,19 @@ mod tests {
         events.push(RunEvent::RunFinished {
             duration: Duration::from_millis(1500),
         });
+        let mut fanout = Fanout::new().with(reporter);
         for event in &events {
-            reporter.on_event(event);
+            fanout.on_event(event);
         }
+        let finished = fanout.finish();
+        (fanout.into_report(), finished)
     }
 
     #[test]
     fn report_plain_terminal_prints_every_check() {
         let out = Captured::default();
         let mut reporter = TerminalReporter::plain(Box::new(out.clone()));
-        run(&mut reporter);
+        let (_, finished) = run(&mut reporter);
         let text = out.text();
         assert!(text.contains("\nPASS a/check 0\n"), "{text}");
         assert!(
@@ -335,6 +339,7 @@ mod tests {
         assert!(text.contains("    | log 2\n"), "{text}");
         assert!(text.contains("\nEXIT 1: a check failed\n"), "{text}");
         assert!(reporter.take_error().is_none());
+        assert!(finished.is_ok());
     }
 
     #[test]
@@ -342,7 +347,7 @@ mod tests {
         let out = Captured::default();
         let mut reporter =
             TerminalReporter::with_progress(Box::new(out.clone()), ProgressDrawTarget::hidden());
-        run(&mut reporter);
+        let (report, _) = run(&mut reporter);
         let text = out.text();
         assert!(!text.contains("PASS"), "{text}");
         assert!(text.starts_with("FAIL a/check 1: "), "{text}");
@@ -350,7 +355,7 @@ mod tests {
             text.contains("SUMMARY [1.50s] release candidate fails: "),
             "{text}"
         );
-        assert_eq!(reporter.report().totals().failed, 1);
+        assert_eq!(report.totals().failed, 1);
     }
 
     #[test]
@@ -365,12 +370,23 @@ mod tests {
             }
         }
         let mut reporter = TerminalReporter::plain(Box::new(Broken));
-        run(&mut reporter);
+        let (report, finished) = run(&mut reporter);
+        assert!(
+            matches!(&finished, Err(ReporterError::Terminal(e)) if e.kind() == io::ErrorKind::BrokenPipe),
+            "finish surfaces the first write error: {finished:?}"
+        );
+        assert!(!report.passed(), "the run is still recorded");
+
+        // Without a fan-out's finish, the error waits for `take_error`, once.
+        let mut reporter = TerminalReporter::plain(Box::new(Broken));
+        for event in &scenario_events("a", 1, 0) {
+            reporter.on_event(event, &report);
+        }
         assert_eq!(
             reporter.take_error().map(|e| e.kind()),
             Some(io::ErrorKind::BrokenPipe)
         );
         assert!(reporter.take_error().is_none());
-        assert!(!reporter.report().passed(), "the run is still recorded");
+        assert!(reporter.finish(&report).is_ok(), "reported once");
     }
 }

@@ -17,7 +17,7 @@ pub(crate) fn kind_name(kind: CheckKind) -> &'static str {
 }
 
 /// `expected X, seen Y at LOCATION` for a failed check, `None` for a passed one.
-pub fn failure_message(outcome: &CheckOutcome) -> Option<String> {
+pub(crate) fn failure_message(outcome: &CheckOutcome) -> Option<String> {
     match &outcome.verdict {
         Verdict::Pass => None,
         Verdict::Fail { expected, seen } => Some(format!(
@@ -29,7 +29,7 @@ pub fn failure_message(outcome: &CheckOutcome) -> Option<String> {
 
 /// A duration for humans: `850ms`, `1.25s`, `2m 05s`. Real numbers only: snapshots
 /// mask them with a filter on numbers-with-units.
-pub fn human_duration(d: Duration) -> String {
+pub(crate) fn human_duration(d: Duration) -> String {
     let millis = d.as_millis();
     if millis < 1000 {
         format!("{millis}ms")

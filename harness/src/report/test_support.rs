@@ -1,0 +1,81 @@
+//! Event streams the report layer's unit tests share (test builds only), so no test
+//! module imports another module's `tests`.
+
+use std::time::Duration;
+
+use super::event::{RunEvent, ScenarioErrorKind};
+use crate::outcome::{CheckKind, CheckOutcome, Verdict};
+
+/// Events of one scenario: `passing` passed checks, then `failing` failed ones, each
+/// an asset check of `http://127.0.0.1:1/{i}` expecting status 200.
+pub(crate) fn scenario_events(name: &str, passing: usize, failing: usize) -> Vec<RunEvent> {
+    let mut events = vec![RunEvent::ScenarioStarted {
+        scenario: name.into(),
+    }];
+    for i in 0..passing + failing {
+        events.push(RunEvent::Check {
+            scenario: name.into(),
+            outcome: CheckOutcome::new(
+                CheckKind::Asset,
+                format!("check {i}"),
+                format!("http://127.0.0.1:1/{i}"),
+                Verdict::expect(i < passing, "status 200", "status 500"),
+                Duration::from_millis(2),
+            ),
+        });
+    }
+    events.push(RunEvent::ScenarioFinished {
+        scenario: name.into(),
+        duration: Duration::from_millis(10),
+    });
+    events
+}
+
+/// A scenario error of `kind` in scenario `name`, with the message `{name} broke`.
+pub(crate) fn error_event(name: &str, kind: ScenarioErrorKind) -> RunEvent {
+    RunEvent::ScenarioError {
+        scenario: name.into(),
+        kind,
+        message: format!("{name} broke"),
+    }
+}
+
+/// A whole run with one event of every kind, in protocol order: one scenario `s` with
+/// a passed check, a target error and output.
+pub(crate) fn sample_events() -> Vec<RunEvent> {
+    vec![
+        RunEvent::RunStarted {
+            target: "t".into(),
+            scenarios: vec!["s".into()],
+        },
+        RunEvent::ScenarioStarted {
+            scenario: "s".into(),
+        },
+        RunEvent::Check {
+            scenario: "s".into(),
+            outcome: CheckOutcome::new(
+                CheckKind::Http,
+                "GET /",
+                "http://x/",
+                Verdict::Pass,
+                Duration::from_millis(3),
+            ),
+        },
+        RunEvent::ScenarioError {
+            scenario: "s".into(),
+            kind: ScenarioErrorKind::Target,
+            message: "exited".into(),
+        },
+        RunEvent::TargetOutput {
+            scenario: "s".into(),
+            output: "boom".into(),
+        },
+        RunEvent::ScenarioFinished {
+            scenario: "s".into(),
+            duration: Duration::from_millis(5),
+        },
+        RunEvent::RunFinished {
+            duration: Duration::from_millis(6),
+        },
+    ]
+}
