@@ -7,6 +7,7 @@ pub mod assets;
 pub mod exit_codes;
 pub mod metrics;
 pub mod outcome;
+pub mod prerequisite;
 pub mod report;
 pub mod scenario;
 pub mod target;
