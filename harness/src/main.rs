@@ -159,7 +159,9 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("harness: {e:#}");
+            // Not eprintln!: when the error is that stderr cannot be written (the terminal
+            // reporter's), printing it must not panic and turn exit 2 into 101.
+            let _ = writeln!(std::io::stderr(), "harness: {e:#}");
             ExitCode::from(exit_codes::USAGE as u8)
         }
     }
