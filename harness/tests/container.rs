@@ -4,23 +4,49 @@
 //! after a panic), and keeps notes written through Micropub across stop/start and
 //! SIGKILL on the same volume.
 //!
-//! Runs only when a Docker engine answers; otherwise prints one line and passes, unless
-//! `HARNESS_REQUIRE_DOCKER=1`, which makes a missing engine a failure.
+//! Needs a Docker engine answering `docker info`. Without one, every test that needs it
+//! is reported ignored (skipped) with one line on stderr, or fails with the reason when
+//! `HARNESS_REQUIRE_DOCKER=1`. Run by libtest-mimic (`harness = false`), so a skip is
+//! counted as one; each test gets its own tokio runtime.
 
-// One module named after the area, so `cargo test -p harness container` selects every
+use std::sync::Arc;
+
+use harness::prerequisite::{Prerequisite, Status};
+use libtest_mimic::Arguments;
+
+fn main() {
+    let args = Arguments::from_args();
+    let docker = Prerequisite::Docker;
+    let status = Arc::new(docker.check_process_env());
+    let trials = container::trials(&status);
+    if let Status::Skip(reason) = &*status {
+        let skipped = trials
+            .iter()
+            .filter(|t| t.has_ignored_flag() && args.is_ignored(t) && !args.is_filtered_out(t))
+            .count();
+        if !args.list && skipped > 0 {
+            eprintln!("{}", docker.skip_line(skipped, reason));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+// Every name starts `container::`, so `cargo test -p harness container` selects every
 // test here as well as the unit tests in `harness::target::container`.
 mod container {
     use std::collections::BTreeMap;
-    use std::io::Write;
+    use std::future::Future;
     use std::path::{Path, PathBuf};
     use std::process::{Command, Stdio};
-    use std::sync::OnceLock;
+    use std::sync::{Arc, OnceLock};
     use std::time::Duration;
 
+    use harness::prerequisite::Status;
     use harness::target::container::{
-        ContainerOptions, ContainerTarget, LABEL, bridge_gateway, sweep,
+        ContainerOptions, ContainerTarget, LABEL, bridge_gateway, engine_available, sweep,
     };
     use harness::target::{BootError, Target, TargetSpec, boot, boot_expecting_exit};
+    use libtest_mimic::{Failed, Trial};
     use wiremock::matchers::{header, method};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -30,45 +56,83 @@ mod container {
     const BUILD_TIMEOUT: Duration = Duration::from_secs(25 * 60);
     const SITE: &str = "https://blog.example";
     const GOOD: &str = "good-token";
+    /// Set in the child process that [`without_an_engine_boot_says_so`] starts.
+    const NO_ENGINE_CHILD: &str = "HARNESS_TEST_NO_ENGINE_CHILD";
 
-    /// Whether to run: a Docker engine answers and the image is built. Without an
-    /// engine, prints one line (once per test binary) and returns false, or panics when
-    /// `HARNESS_REQUIRE_DOCKER=1`.
-    fn docker_ready() -> bool {
-        static ENGINE: OnceLock<bool> = OnceLock::new();
-        let engine = *ENGINE.get_or_init(|| {
-            let answers = engine_answers();
-            if !answers && std::env::var("HARNESS_REQUIRE_DOCKER").as_deref() != Ok("1") {
-                // Written past libtest's capture on purpose: a skip must be visible.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "skipping container tests: no Docker engine (set HARNESS_REQUIRE_DOCKER=1 to make this a failure)"
-                );
-            }
-            answers
-        });
-        if !engine {
-            assert!(
-                std::env::var("HARNESS_REQUIRE_DOCKER").as_deref() != Ok("1"),
-                "HARNESS_REQUIRE_DOCKER=1 but no Docker engine answers `docker info`"
-            );
-            return false;
-        }
-        static IMAGE_BUILT: OnceLock<Result<(), String>> = OnceLock::new();
-        if let Err(e) = IMAGE_BUILT.get_or_init(build_image) {
-            panic!("{e}");
-        }
-        true
+    /// Every test of the suite, under the engine's `status`.
+    pub(crate) fn trials(status: &Arc<Status>) -> Vec<Trial> {
+        vec![
+            needs_engine(
+                status,
+                "serves_health_and_static_assets",
+                serves_health_and_static_assets,
+            ),
+            needs_engine(
+                status,
+                "regression_switch_reaches_the_container",
+                regression_switch_reaches_the_container,
+            ),
+            needs_engine(
+                status,
+                "refused_configuration_reports_exit_code_and_output",
+                refused_configuration_reports_exit_code_and_output,
+            ),
+            needs_engine(
+                status,
+                "missing_image_is_a_clear_boot_error",
+                missing_image_is_a_clear_boot_error,
+            ),
+            needs_engine(
+                status,
+                "container_is_removed_on_drop_even_after_a_panic",
+                container_is_removed_on_drop_even_after_a_panic,
+            ),
+            Trial::test(
+                "container::without_an_engine_boot_says_so",
+                without_an_engine_boot_says_so,
+            ),
+            needs_engine(
+                status,
+                "sweep_removes_leftovers_but_not_live_runs",
+                sweep_removes_leftovers_but_not_live_runs,
+            ),
+            needs_engine(
+                status,
+                "notes_survive_stop_start_and_sigkill_on_the_same_volume",
+                notes_survive_stop_start_and_sigkill_on_the_same_volume,
+            ),
+        ]
     }
 
-    fn engine_answers() -> bool {
-        Command::new("docker")
-            .arg("info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+    /// A test that needs the engine and the image, run on its own runtime: ignored
+    /// when the engine is missing, failing with the reason when it is required (or
+    /// when run anyway with `--ignored`), failing when the image cannot be built.
+    fn needs_engine<T, F>(status: &Arc<Status>, name: &str, test: T) -> Trial
+    where
+        T: FnOnce() -> F + Send + 'static,
+        F: Future<Output = ()>,
+    {
+        let skipped = matches!(**status, Status::Skip(_));
+        let status = Arc::clone(status);
+        Trial::test(format!("container::{name}"), move || {
+            if let Some(reason) = status.failure() {
+                return Err(reason.into());
+            }
+            static IMAGE_BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+            IMAGE_BUILT.get_or_init(build_image).clone()?;
+            block_on(test());
+            Ok(())
+        })
+        .with_ignored_flag(skipped)
+    }
+
+    /// Runs a test's future on a fresh current-thread runtime, as `#[tokio::test]` does.
+    fn block_on<F: Future<Output = ()>>(future: F) {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+            .block_on(future);
     }
 
     fn workspace_root() -> PathBuf {
@@ -150,11 +214,7 @@ mod container {
             .is_ok_and(|s| s.success())
     }
 
-    #[tokio::test]
     async fn serves_health_and_static_assets() {
-        if !docker_ready() {
-            return;
-        }
         let client = http_client();
         let target = boot(&spec(TAG), &BTreeMap::new(), &client)
             .await
@@ -184,11 +244,7 @@ mod container {
 
     /// Guards the `buffered-body-size` regression switch: passed as container env, it
     /// must turn streamed static responses into 500s, as the incident did.
-    #[tokio::test]
     async fn regression_switch_reaches_the_container() {
-        if !docker_ready() {
-            return;
-        }
         let client = http_client();
         let switch = env(&[("REFSERVER_REGRESSIONS", "buffered-body-size")]);
         let target = boot(&spec(TAG), &switch, &client)
@@ -204,11 +260,7 @@ mod container {
         );
     }
 
-    #[tokio::test]
     async fn refused_configuration_reports_exit_code_and_output() {
-        if !docker_ready() {
-            return;
-        }
         let bad = env(&[("METRICS_SAMPLING_RATE", "2.5")]);
         let (code, output) = boot_expecting_exit(&spec(TAG), &bad, &http_client())
             .await
@@ -217,11 +269,7 @@ mod container {
         assert!(output.contains("METRICS_SAMPLING_RATE"), "{output}");
     }
 
-    #[tokio::test]
     async fn missing_image_is_a_clear_boot_error() {
-        if !docker_ready() {
-            return;
-        }
         let Err(error) = boot(&spec("no-such-tag"), &BTreeMap::new(), &http_client()).await else {
             panic!("booted an image that does not exist");
         };
@@ -231,11 +279,7 @@ mod container {
         assert!(message.contains("ci/build-image.sh"), "{message}");
     }
 
-    #[tokio::test]
     async fn container_is_removed_on_drop_even_after_a_panic() {
-        if !docker_ready() {
-            return;
-        }
         let client = http_client();
         let target = boot(&spec(TAG), &BTreeMap::new(), &client)
             .await
@@ -275,13 +319,37 @@ mod container {
         assert!(!container_exists(&id), "{id} survived a panicking test");
     }
 
-    /// Without an engine the other tests skip; this one checks that `boot` then says
-    /// plainly that no engine answers (and does nothing when one does).
-    #[tokio::test]
-    async fn without_an_engine_boot_says_so() {
-        if engine_answers() {
-            return;
+    /// Without an engine, `boot` says plainly that no engine answers. Needs no engine,
+    /// so it always runs: with one, in a child process of this test binary pointed at
+    /// a socket where none answers.
+    fn without_an_engine_boot_says_so() -> Result<(), Failed> {
+        if std::env::var_os(NO_ENGINE_CHILD).is_some() || engine_available().is_err() {
+            block_on(boot_says_no_engine_answers());
+            return Ok(());
         }
+        let name = "container::without_an_engine_boot_says_so";
+        let exe = std::env::current_exe().map_err(|e| format!("this test binary: {e}"))?;
+        let child = Command::new(exe)
+            .args([name, "--exact", "--color", "never"])
+            .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+            .env(NO_ENGINE_CHILD, "1")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot re-run this test binary: {e}"))?;
+        let stdout = String::from_utf8_lossy(&child.stdout);
+        if child.status.success() && stdout.contains("1 passed;") {
+            Ok(())
+        } else {
+            Err(format!(
+                "{name} without an engine ({}):\n{stdout}\n{}",
+                child.status,
+                String::from_utf8_lossy(&child.stderr)
+            )
+            .into())
+        }
+    }
+
+    async fn boot_says_no_engine_answers() {
         let Err(error) = boot(&spec(TAG), &BTreeMap::new(), &http_client()).await else {
             panic!("booted a container without a Docker engine");
         };
@@ -291,11 +359,7 @@ mod container {
         );
     }
 
-    #[tokio::test]
     async fn sweep_removes_leftovers_but_not_live_runs() {
-        if !docker_ready() {
-            return;
-        }
         let docker = |args: &[&str]| {
             let out = Command::new("docker").args(args).output().expect("docker");
             assert!(
@@ -420,11 +484,7 @@ mod container {
             .as_u16()
     }
 
-    #[tokio::test]
     async fn notes_survive_stop_start_and_sigkill_on_the_same_volume() {
-        if !docker_ready() {
-            return;
-        }
         let client = http_client();
         let volume = Volume::create();
         let server = token_endpoint(bridge_gateway().expect("the bridge gateway")).await;

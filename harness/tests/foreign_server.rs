@@ -7,23 +7,49 @@
 //! config, pid, logs and temp dirs in a temp dir, on a free port; it is killed and
 //! reaped on drop, also after a panic.
 //!
-//! Runs only when nginx is installed (`/usr/sbin/nginx`, or on `PATH`; `HARNESS_NGINX`
-//! names another binary); otherwise prints one line and passes, unless
-//! `HARNESS_REQUIRE_NGINX=1`, which makes a missing nginx a failure.
+//! Needs nginx (`HARNESS_NGINX`, else `/usr/sbin/nginx`, else `nginx` on `PATH`; `apt-get
+//! install nginx-light`). Without it, the tests are reported ignored (skipped) with one
+//! line on stderr, or fail with the reason when `HARNESS_REQUIRE_NGINX=1`. Run by
+//! libtest-mimic (`harness = false`), so a skip is counted as one; each test gets its
+//! own tokio runtime.
 
-// One module named after the area, so `cargo test -p harness foreign_server` selects
-// every test here.
+use std::sync::Arc;
+
+use harness::prerequisite::{Prerequisite, Status};
+use libtest_mimic::Arguments;
+
+fn main() {
+    let args = Arguments::from_args();
+    let nginx = Prerequisite::Nginx;
+    let status = Arc::new(nginx.check_process_env());
+    let trials = foreign_server::trials(&status);
+    if let Status::Skip(reason) = &*status {
+        let skipped = trials
+            .iter()
+            .filter(|t| t.has_ignored_flag() && args.is_ignored(t) && !args.is_filtered_out(t))
+            .count();
+        if !args.list && skipped > 0 {
+            eprintln!("{}", nginx.skip_line(skipped, reason));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+// Every name starts `foreign_server::`, so `cargo test -p harness foreign_server`
+// selects every test here.
 mod foreign_server {
     use std::collections::BTreeSet;
-    use std::io::Write;
+    use std::future::Future;
     use std::net::{Ipv4Addr, TcpListener};
     use std::path::{Path, PathBuf};
     use std::process::{Child, Command, Stdio};
-    use std::sync::OnceLock;
+    use std::sync::{Arc, OnceLock};
     use std::time::{Duration, Instant};
 
     use harness::assets::{AssetOptions, StaticDir, check_site};
     use harness::outcome::{CheckOutcome, Verdict};
+    use harness::prerequisite::{Found, Status};
+    use libtest_mimic::Trial;
     use tempfile::TempDir;
     use url::Url;
 
@@ -36,56 +62,53 @@ mod foreign_server {
     const PORT_ATTEMPTS: usize = 5;
     /// Fewer distinct asset URLs than this means the crawl lost part of the site.
     const MIN_ASSETS: usize = 15;
-    const SKIP: &str = "skipping nginx test: nginx is not installed (apt-get install nginx-light; set HARNESS_REQUIRE_NGINX=1 to make this a failure)";
+
+    /// Every test of the suite, under nginx's `status`.
+    pub(crate) fn trials(status: &Arc<Status>) -> Vec<Trial> {
+        vec![
+            needs_nginx(
+                status,
+                "nginx_serving_the_fixture_site_passes_every_asset_check",
+                nginx_serving_the_fixture_site_passes_every_asset_check,
+            ),
+            needs_nginx(
+                status,
+                "a_misconfigured_nginx_fails_the_checks_that_guard_the_mistakes",
+                a_misconfigured_nginx_fails_the_checks_that_guard_the_mistakes,
+            ),
+        ]
+    }
+
+    /// A test given the nginx binary, run on its own current-thread runtime (as
+    /// `#[tokio::test]` does): ignored when nginx is missing, failing with the reason
+    /// when it is required (or when run anyway with `--ignored`).
+    fn needs_nginx<T, F>(status: &Arc<Status>, name: &str, test: T) -> Trial
+    where
+        T: FnOnce(PathBuf) -> F + Send + 'static,
+        F: Future<Output = ()>,
+    {
+        let skipped = matches!(**status, Status::Skip(_));
+        let status = Arc::clone(status);
+        Trial::test(format!("foreign_server::{name}"), move || {
+            let Status::Available(Found::Nginx(binary)) = &*status else {
+                return Err(status
+                    .failure()
+                    .unwrap_or_else(|| format!("not nginx: {status:?}"))
+                    .into());
+            };
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime")
+                .block_on(test(binary.clone()));
+            Ok(())
+        })
+        .with_ignored_flag(skipped)
+    }
 
     fn fixture_site() -> PathBuf {
         let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/site"));
         std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-    }
-
-    /// The nginx binary: `HARNESS_NGINX` when set (a missing file there counts as "not
-    /// installed"), else `/usr/sbin/nginx`, else `nginx` on `PATH`. `Err` says where it
-    /// looked.
-    fn find_nginx() -> Result<PathBuf, String> {
-        if let Some(path) = std::env::var_os("HARNESS_NGINX") {
-            let path = PathBuf::from(path);
-            return if path.is_file() {
-                Ok(path)
-            } else {
-                Err(format!("HARNESS_NGINX={} is not a file", path.display()))
-            };
-        }
-        let debian = PathBuf::from("/usr/sbin/nginx");
-        if debian.is_file() {
-            return Ok(debian);
-        }
-        std::env::var_os("PATH")
-            .iter()
-            .flat_map(std::env::split_paths)
-            .map(|dir| dir.join("nginx"))
-            .find(|candidate| candidate.is_file())
-            .ok_or_else(|| "neither /usr/sbin/nginx nor nginx on PATH".to_owned())
-    }
-
-    /// The binary to run, or `None` (after one line on stderr) when the test should
-    /// pass without running; panics when nginx is missing and `HARNESS_REQUIRE_NGINX=1`.
-    fn nginx_or_skip() -> Option<PathBuf> {
-        match find_nginx() {
-            Ok(binary) => Some(binary),
-            Err(looked) => {
-                assert!(
-                    std::env::var("HARNESS_REQUIRE_NGINX").as_deref() != Ok("1"),
-                    "HARNESS_REQUIRE_NGINX=1 but nginx is not installed ({looked}; \
-                     apt-get install nginx-light)"
-                );
-                static SKIPPED: OnceLock<()> = OnceLock::new();
-                SKIPPED.get_or_init(|| {
-                    // Written past libtest's capture on purpose: a skip must be visible.
-                    let _ = writeln!(std::io::stderr(), "{SKIP}");
-                });
-                None
-            }
-        }
     }
 
     /// What the config adds inside the `server` block.
@@ -413,11 +436,7 @@ http {{
             .collect()
     }
 
-    #[tokio::test]
-    async fn nginx_serving_the_fixture_site_passes_every_asset_check() {
-        let Some(binary) = nginx_or_skip() else {
-            return;
-        };
+    async fn nginx_serving_the_fixture_site_passes_every_asset_check(binary: PathBuf) {
         let nginx = Nginx::start(&binary, Variant::Correct).await;
         let outcomes = nginx.check().await;
 
@@ -452,11 +471,7 @@ http {{
         }
     }
 
-    #[tokio::test]
-    async fn a_misconfigured_nginx_fails_the_checks_that_guard_the_mistakes() {
-        let Some(binary) = nginx_or_skip() else {
-            return;
-        };
+    async fn a_misconfigured_nginx_fails_the_checks_that_guard_the_mistakes(binary: PathBuf) {
         let nginx = Nginx::start(&binary, Variant::Broken).await;
         let outcomes = nginx.check().await;
 

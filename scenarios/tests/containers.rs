@@ -1,54 +1,149 @@
 //! The scenario files against the reference server run as a container
 //! (`targets/reference-container.toml`): every scenario passes, and every declared
-//! catch fails with its declared message when its regression switch is passed as
+//! catch fails with its declared messages when its regression switch is passed as
 //! container env. When the suite's last running test ends, no container this test
 //! process started is left.
 //!
-//! Runs only when a Docker engine answers (`DOCKER_HOST` or the docker CLI's context).
-//! Builds the image first with `ci/build-image.sh` (a no-op when its inputs did not
-//! change), bounded in time. Without an engine: prints one line and passes, unless
-//! `HARNESS_REQUIRE_DOCKER=1`, which makes a missing engine a failure.
+//! Needs a Docker engine answering `docker info` (`DOCKER_HOST` or the docker CLI's
+//! context). Builds the image first with `ci/build-image.sh` (a no-op when its inputs
+//! did not change), bounded in time. Without an engine, every test that needs one is
+//! reported ignored (skipped) with one line on stderr, or fails with the reason when
+//! `HARNESS_REQUIRE_DOCKER=1`. Run by libtest-mimic (`harness = false`), so a skip is
+//! counted as one; each test gets its own tokio runtime.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::future::Future;
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use harness::exit_codes;
+use harness::prerequisite::{Prerequisite, Status};
 use harness::scenario::Scenario;
 use harness::target::TargetSpec;
-use harness::target::container::{LABEL, NAME_PREFIX, engine_available};
+use harness::target::container::{LABEL, NAME_PREFIX};
+use libtest_mimic::{Arguments, Trial};
 use scenarios::{failure_lines, run, scenario, scenario_dir, target};
 
 /// The first build compiles a static release binary: minutes on two cores.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(25 * 60);
 
-fn docker_required() -> bool {
-    std::env::var("HARNESS_REQUIRE_DOCKER").as_deref() == Ok("1")
+/// Test name and scenario file of each scenario that must pass in a container.
+const PASSES: &[(&str, &str)] = &[
+    ("static_assets", "static-assets"),
+    ("low_traffic_metrics", "low-traffic-metrics"),
+    ("sampling_config", "sampling-config"),
+    ("micropub_write", "micropub-write"),
+];
+
+/// Test name, scenario file and regression switch of each catch a scenario file
+/// declares; one container run checks every message declared for the switch.
+const CATCHES: &[(&str, &str, &str)] = &[
+    (
+        "static_assets_catches_buffered_body_size",
+        "static-assets",
+        "buffered-body-size",
+    ),
+    (
+        "static_assets_catches_wrong_content_type",
+        "static-assets",
+        "wrong-content-type",
+    ),
+    (
+        "low_traffic_metrics_catches_legacy_sampling",
+        "low-traffic-metrics",
+        "legacy-sampling",
+    ),
+    (
+        "low_traffic_metrics_catches_unwired_db_metrics",
+        "low-traffic-metrics",
+        "unwired-db-metrics",
+    ),
+    (
+        "low_traffic_metrics_catches_the_starpunk_rc1_combination",
+        "low-traffic-metrics",
+        "plural-sampling-key,legacy-sampling",
+    ),
+    (
+        "sampling_config_catches_plural_sampling_key",
+        "sampling-config",
+        "plural-sampling-key",
+    ),
+    (
+        "sampling_config_catches_silent_config_fallback",
+        "sampling-config",
+        "silent-config-fallback",
+    ),
+    (
+        "micropub_write_catches_unwired_db_metrics",
+        "micropub-write",
+        "unwired-db-metrics",
+    ),
+    (
+        "micropub_write_catches_any_bearer_token",
+        "micropub-write",
+        "any-bearer-token",
+    ),
+    (
+        "micropub_write_catches_accept_empty_note",
+        "micropub-write",
+        "accept-empty-note",
+    ),
+];
+
+fn main() {
+    let args = Arguments::from_args();
+    let docker = Prerequisite::Docker;
+    let status = Arc::new(docker.check_process_env());
+    let mut trials: Vec<Trial> = PASSES
+        .iter()
+        .map(|&(test, name)| needs_engine(&status, test, move || passes(name)))
+        .chain(CATCHES.iter().map(|&(test, name, switch)| {
+            needs_engine(&status, test, move || catches(name, switch))
+        }))
+        .collect();
+    trials.push(Trial::test(
+        "every_scenario_and_declared_catch_runs_in_a_container",
+        every_scenario_and_declared_catch_runs_in_a_container,
+    ));
+    if let Status::Skip(reason) = &*status {
+        let skipped = trials
+            .iter()
+            .filter(|t| t.has_ignored_flag() && args.is_ignored(t) && !args.is_filtered_out(t))
+            .count();
+        if !args.list && skipped > 0 {
+            eprintln!("{}", docker.skip_line(skipped, reason));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
 }
 
-/// The container target with its image built, or `None` (skip) when no Docker engine
-/// answers; panics on a missing engine under `HARNESS_REQUIRE_DOCKER=1`, and when the
-/// image cannot be built.
-fn container_target() -> Option<TargetSpec> {
-    static ENGINE: OnceLock<Result<(), String>> = OnceLock::new();
-    let engine = ENGINE.get_or_init(|| {
-        let engine = engine_available();
-        if engine.is_err() && !docker_required() {
-            // Written past libtest's capture on purpose (once per test binary): a skip
-            // must be visible.
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipping container scenarios: no Docker engine (set HARNESS_REQUIRE_DOCKER=1 to make this a failure)"
-            );
+/// A test that needs the engine, run on its own current-thread runtime (as
+/// `#[tokio::test]` does): ignored when the engine is missing, failing with the reason
+/// when it is required (or when run anyway with `--ignored`).
+fn needs_engine<T, F>(status: &Arc<Status>, name: &str, test: T) -> Trial
+where
+    T: FnOnce() -> F + Send + 'static,
+    F: Future<Output = ()>,
+{
+    let skipped = matches!(**status, Status::Skip(_));
+    let status = Arc::clone(status);
+    Trial::test(name, move || {
+        if let Some(reason) = status.failure() {
+            return Err(reason.into());
         }
-        engine
-    });
-    if let Err(e) = engine {
-        assert!(!docker_required(), "HARNESS_REQUIRE_DOCKER=1 but {e}");
-        return None;
-    }
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+            .block_on(test());
+        Ok(())
+    })
+    .with_ignored_flag(skipped)
+}
+
+/// The container target with its image built; panics when the image cannot be built.
+fn container_target() -> TargetSpec {
     static IMAGE: OnceLock<Result<(), String>> = OnceLock::new();
     if let Err(e) = IMAGE.get_or_init(build_image) {
         panic!("{e}");
@@ -58,7 +153,7 @@ fn container_target() -> Option<TargetSpec> {
     if let Some(container) = &mut spec.container {
         container.build = None;
     }
-    Some(spec)
+    spec
 }
 
 fn build_image() -> Result<(), String> {
@@ -136,9 +231,7 @@ fn ours() -> Vec<String> {
 
 /// `name` passes against the container target.
 async fn passes(name: &str) {
-    let Some(spec) = container_target() else {
-        return;
-    };
+    let spec = container_target();
     let running = Running::enter();
     let report = run(&[scenario(name)], &spec, BTreeMap::new()).await;
     let failures = failure_lines(&report);
@@ -153,18 +246,20 @@ async fn passes(name: &str) {
 }
 
 /// `name` fails against the container target with regression `switch` passed as
-/// container env, with a failure naming the message `name` declares for `switch`.
+/// container env, with a failure naming each message `name` declares for `switch`.
 async fn catches(name: &str, switch: &str) {
-    let Some(spec) = container_target() else {
-        return;
-    };
+    let spec = container_target();
     let file = scenario(name);
-    let message = file
+    let messages: Vec<String> = file
         .catches
         .iter()
-        .find(|c| c.switch == switch)
+        .filter(|c| c.switch == switch)
         .map(|c| c.message.clone())
-        .unwrap_or_else(|| panic!("{name} declares no catch for {switch}"));
+        .collect();
+    assert!(
+        !messages.is_empty(),
+        "{name} declares no catch for {switch}"
+    );
     let running = Running::enter();
     let env = BTreeMap::from([("REFSERVER_REGRESSIONS".to_owned(), switch.to_owned())]);
     let report = run(&[file], &spec, env).await;
@@ -179,69 +274,21 @@ async fn catches(name: &str, switch: &str) {
         "{name}/{switch}:\n{}",
         failures.join("\n")
     );
-    assert!(
-        failures.iter().any(|f| f.contains(&message)),
-        "{name} with {switch} in a container: no failure mentions {message:?}:\n{}",
-        failures.join("\n")
-    );
+    for message in &messages {
+        assert!(
+            failures.iter().any(|f| f.contains(message)),
+            "{name} with {switch} in a container: no failure mentions {message:?}:\n{}",
+            failures.join("\n")
+        );
+    }
     running.leave();
 }
 
-#[tokio::test]
-async fn static_assets() {
-    passes("static-assets").await;
-}
-
-#[tokio::test]
-async fn low_traffic_metrics() {
-    passes("low-traffic-metrics").await;
-}
-
-#[tokio::test]
-async fn sampling_config() {
-    passes("sampling-config").await;
-}
-
-#[tokio::test]
-async fn micropub_write() {
-    passes("micropub-write").await;
-}
-
-#[tokio::test]
-async fn static_assets_catches_buffered_body_size() {
-    catches("static-assets", "buffered-body-size").await;
-}
-
-#[tokio::test]
-async fn static_assets_catches_wrong_content_type() {
-    catches("static-assets", "wrong-content-type").await;
-}
-
-#[tokio::test]
-async fn low_traffic_metrics_catches_legacy_sampling() {
-    catches("low-traffic-metrics", "legacy-sampling").await;
-}
-
-#[tokio::test]
-async fn low_traffic_metrics_catches_unwired_db_metrics() {
-    catches("low-traffic-metrics", "unwired-db-metrics").await;
-}
-
-#[tokio::test]
-async fn sampling_config_catches_plural_sampling_key() {
-    catches("sampling-config", "plural-sampling-key").await;
-}
-
-#[tokio::test]
-async fn micropub_write_catches_unwired_db_metrics() {
-    catches("micropub-write", "unwired-db-metrics").await;
-}
-
-/// Every scenario file and every catch it declares has a container test above.
-#[test]
-fn every_scenario_and_declared_catch_runs_in_a_container() {
+/// Every scenario file and every catch it declares (each switch once, however many
+/// messages it declares) has a container test in [`PASSES`] or [`CATCHES`].
+fn every_scenario_and_declared_catch_runs_in_a_container() -> Result<(), libtest_mimic::Failed> {
     let mut declared: Vec<(String, Option<String>)> = Scenario::load_dir(&scenario_dir())
-        .expect("scenario files load")
+        .map_err(|e| format!("scenario files load: {e}"))?
         .into_iter()
         .flat_map(|s| {
             let name = s.name.clone();
@@ -253,21 +300,18 @@ fn every_scenario_and_declared_catch_runs_in_a_container() {
         })
         .collect();
     declared.sort();
-    let mut tested: Vec<(String, Option<String>)> = [
-        ("static-assets", None),
-        ("low-traffic-metrics", None),
-        ("sampling-config", None),
-        ("micropub-write", None),
-        ("static-assets", Some("buffered-body-size")),
-        ("static-assets", Some("wrong-content-type")),
-        ("low-traffic-metrics", Some("legacy-sampling")),
-        ("low-traffic-metrics", Some("unwired-db-metrics")),
-        ("sampling-config", Some("plural-sampling-key")),
-        ("micropub-write", Some("unwired-db-metrics")),
-    ]
-    .into_iter()
-    .map(|(name, switch)| (name.to_owned(), switch.map(str::to_owned)))
-    .collect();
+    declared.dedup();
+    let mut tested: Vec<(String, Option<String>)> = PASSES
+        .iter()
+        .map(|&(_, name)| (name, None))
+        .chain(
+            CATCHES
+                .iter()
+                .map(|&(_, name, switch)| (name, Some(switch))),
+        )
+        .map(|(name, switch)| (name.to_owned(), switch.map(str::to_owned)))
+        .collect();
     tested.sort();
     assert_eq!(declared, tested);
+    Ok(())
 }
