@@ -22,7 +22,7 @@ usage() {
 }
 count() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
 
-list() { cargo nextest list --locked -p scenarios --message-format oneline "$@" | sort; }
+list() { cargo nextest list --locked -p scenario-tests --message-format oneline "$@" | sort; }
 
 if [ $# -eq 2 ] && [ "$1" = --check ] && count "$2"; then
     all=$(list)
@@ -41,4 +41,4 @@ fi
 if docker info >/dev/null 2>&1; then
     export HARNESS_REQUIRE_DOCKER=1
 fi
-cargo nextest run --locked --profile ci -p scenarios --partition "count:$1/$2"
+cargo nextest run --locked --profile ci -p scenario-tests --partition "count:$1/$2"

@@ -113,8 +113,7 @@ impl Scenario {
         })
     }
 
-    /// Loads every `*.toml` directly under `dir` (a crate's `Cargo.toml` aside, since
-    /// the scenario directory is also the crate running them), sorted by file name.
+    /// Loads every `*.toml` directly under `dir`, sorted by file name.
     pub fn load_dir(dir: &Path) -> Result<Vec<Self>, ScenarioFileError> {
         let entries = std::fs::read_dir(dir).map_err(|e| ScenarioFileError {
             path: dir.to_path_buf(),
@@ -124,7 +123,6 @@ impl Scenario {
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .filter(|p| p.file_name().is_some_and(|n| n != "Cargo.toml"))
             .collect();
         paths.sort();
         if paths.is_empty() {

@@ -10,12 +10,45 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use harness::outcome::Verdict;
+use harness::report::RunReport;
+use harness::scenario::{RunOptions, Scenario, run_scenarios};
 use harness::target::{TargetSpec, boot};
-use scenarios::{failure_lines, run, scenario, scenario_dir, target};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn root() -> PathBuf {
-    scenario_dir().join("..")
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+fn scenario(name: &str) -> Scenario {
+    let path = root().join("scenarios").join(format!("{name}.toml"));
+    Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn target(name: &str) -> TargetSpec {
+    let path = root()
+        .join("scenarios/targets")
+        .join(format!("{name}.toml"));
+    TargetSpec::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn run(scenarios: &[Scenario], spec: &TargetSpec) -> RunReport {
+    let mut report = RunReport::new();
+    run_scenarios(scenarios, spec, &RunOptions::default(), &mut report).await;
+    report
+}
+
+fn failure_lines(report: &RunReport) -> Vec<String> {
+    report
+        .failures()
+        .filter_map(|(scenario, check)| match &check.verdict {
+            Verdict::Fail { expected, seen } => Some(format!(
+                "{}/{}: expected {expected}, seen {seen}",
+                scenario.name, check.name
+            )),
+            Verdict::Pass => None,
+        })
+        .collect()
 }
 
 fn read(path: &str) -> String {
@@ -268,7 +301,7 @@ fn readme_blocks(language: &str) -> Vec<(usize, String)> {
 /// and the test (file, function) that runs it.
 const RUN_BY_TESTS: [(&str, &str, &str); 1] = [(
     "cargo run -p harness -- gate --target my-url-target.toml --scenario scenarios/static-assets.toml",
-    "scenarios/tests/ci_files.rs",
+    "harness/tests/ci_files.rs",
     "readme_url_target_passes_against_a_live_server",
 )];
 
@@ -404,7 +437,7 @@ async fn readme_url_target_passes_against_a_live_server() {
     let file = dir.path().join("my-url-target.toml");
     std::fs::write(&file, &text).expect("write target");
     let spec = TargetSpec::load(&file).unwrap_or_else(|e| panic!("README.md line {line}: {e}"));
-    let report = run(&[scenario("static-assets")], &spec, BTreeMap::new()).await;
+    let report = run(&[scenario("static-assets")], &spec).await;
     assert!(
         report.passed() && report.totals().checks > 15,
         "the README's URL target against {live}:\n{}",

@@ -1,19 +1,24 @@
-//! Shared ground for the scenario suites: where the scenario and target files are,
-//! and one call that runs a scenario file and returns its report.
+//! Ground for the scenario test suites: where the scenario and target files are, how
+//! to run a scenario and read its failures, and the test matrix generated from the
+//! files (`matrix`), so a new scenario or catch needs no Rust edit.
 //!
-//! The suites under `tests/` run exactly the files `harness gate` runs, so a release
-//! candidate gated by `cargo test` and by the CLI is checked the same way.
+//! The suites run exactly the files `harness gate` runs, so a release candidate gated
+//! by `cargo test` and by the CLI is checked the same way.
+
+pub mod containers;
+pub mod matrix;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use harness::outcome::Verdict;
 use harness::report::RunReport;
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
 use harness::target::TargetSpec;
 
 /// The directory holding the scenario files.
 pub fn scenario_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
 }
 
 /// Loads `scenarios/<name>.toml`, panicking with the file error (tests only).
@@ -22,7 +27,7 @@ pub fn scenario(name: &str) -> Scenario {
     Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Loads `scenarios/targets/<name>.toml`.
+/// Loads `scenarios/targets/<name>.toml`, panicking with the file error (tests only).
 pub fn target(name: &str) -> TargetSpec {
     let path = scenario_dir().join("targets").join(format!("{name}.toml"));
     TargetSpec::load(&path).unwrap_or_else(|e| panic!("{e}"))
@@ -43,16 +48,17 @@ pub async fn run(
     report
 }
 
-/// Every failure of a report as one line each: what a failing test prints.
+/// Every failure and error of a report, one line each: what a failing test prints and
+/// what a catch's message is looked for in.
 pub fn failure_lines(report: &RunReport) -> Vec<String> {
     let mut lines: Vec<String> = report
         .failures()
-        .map(|(scenario, check)| match &check.verdict {
-            harness::outcome::Verdict::Fail { expected, seen } => format!(
+        .filter_map(|(scenario, check)| match &check.verdict {
+            Verdict::Fail { expected, seen } => Some(format!(
                 "{}/{}: expected {expected}, seen {seen} at {}",
                 scenario.name, check.name, check.location
-            ),
-            harness::outcome::Verdict::Pass => String::new(),
+            )),
+            Verdict::Pass => None,
         })
         .collect();
     for scenario in report.scenarios() {
