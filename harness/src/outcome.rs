@@ -122,6 +122,15 @@ impl CheckOutcome {
     pub fn passed(&self) -> bool {
         self.verdict.passed()
     }
+
+    /// The name reports show: prefixed with its variant (`[rate-0.1] ...`) when the
+    /// scenario has variants, so each pass over the steps reads apart.
+    pub fn title(&self) -> String {
+        match self.origin.as_ref().and_then(|o| o.variant.as_deref()) {
+            Some(variant) => format!("[{variant}] {}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 mod duration_ms {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use harness::exit_codes;
-use harness::outcome::{CheckKind, CheckOutcome, Verdict};
+use harness::outcome::{CheckKind, CheckOutcome, Origin, Verdict};
 use harness::report::{
     self, Fanout, Reporter, RunEvent, RunReport, ScenarioErrorKind, TerminalReporter,
 };
@@ -26,6 +26,21 @@ fn check(scenario: &str, outcome: CheckOutcome) -> RunEvent {
         scenario: scenario.into(),
         outcome,
     }
+}
+
+/// Stamps a check with the step that made it, as the scenario runner does.
+fn from_step(
+    mut outcome: CheckOutcome,
+    scenario: &str,
+    variant: Option<&str>,
+    step: usize,
+) -> CheckOutcome {
+    outcome.origin = Some(Origin {
+        scenario: scenario.into(),
+        variant: variant.map(Into::into),
+        step,
+    });
+    outcome
 }
 
 /// The event stream of the run, in protocol order.
@@ -51,12 +66,17 @@ fn failing_run() -> Vec<RunEvent> {
         ),
         check(
             assets,
-            CheckOutcome::new(
-                CheckKind::Asset,
-                "Content-Type /static/js/app.js",
-                url("/static/js/app.js"),
-                Verdict::expect(false, "text/javascript", "application/octet-stream"),
-                Duration::from_micros(3_870),
+            from_step(
+                CheckOutcome::new(
+                    CheckKind::Asset,
+                    "Content-Type /static/js/app.js",
+                    url("/static/js/app.js"),
+                    Verdict::expect(false, "text/javascript", "application/octet-stream"),
+                    Duration::from_micros(3_870),
+                ),
+                assets,
+                None,
+                1,
             ),
         ),
         RunEvent::ScenarioFinished {
@@ -68,12 +88,17 @@ fn failing_run() -> Vec<RunEvent> {
         },
         check(
             metrics,
-            CheckOutcome::new(
-                CheckKind::Metric,
-                "database operations after 3 requests",
-                r#"refserver_operations_total{type="database"}"#,
-                Verdict::expect(false, "== 3", "0"),
-                Duration::from_micros(15_002),
+            from_step(
+                CheckOutcome::new(
+                    CheckKind::Metric,
+                    "database operations after 3 requests",
+                    r#"refserver_operations_total{type="database"}"#,
+                    Verdict::expect(false, "== 3", "0"),
+                    Duration::from_micros(15_002),
+                ),
+                metrics,
+                Some("rate-0.1"),
+                7,
             ),
         ),
         RunEvent::TargetOutput {

@@ -56,7 +56,9 @@ pub fn failure_lines(report: &RunReport) -> Vec<String> {
         .filter_map(|(scenario, check)| match &check.verdict {
             Verdict::Fail { expected, seen } => Some(format!(
                 "{}/{}: expected {expected}, seen {seen} at {}",
-                scenario.name, check.name, check.location
+                scenario.name,
+                check.title(),
+                check.location
             )),
             Verdict::Pass => None,
         })

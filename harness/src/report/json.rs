@@ -25,7 +25,7 @@ use super::error::RenderError;
 use super::event::ScenarioErrorKind;
 use super::run_report::{RunReport, ScenarioReport};
 use crate::exit_codes;
-use crate::outcome::{CheckKind, CheckOutcome, Verdict};
+use crate::outcome::{CheckKind, CheckOutcome, Origin, Verdict};
 
 /// The file name `write_all` uses.
 pub const FILE_NAME: &str = "report.json";
@@ -102,7 +102,7 @@ struct ScenarioTotals {
 
 #[derive(Serialize)]
 struct Check<'a> {
-    name: &'a str,
+    name: String,
     kind: CheckKind,
     location: &'a str,
     verdict: Pass,
@@ -111,6 +111,9 @@ struct Check<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     seen: Option<&'a str>,
     duration_ms: f64,
+    /// The scenario step that made it: scenario, variant, step index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'a Origin>,
 }
 
 #[derive(Serialize)]
@@ -182,13 +185,14 @@ impl<'a> Check<'a> {
             Verdict::Fail { expected, seen } => (Some(expected.as_str()), Some(seen.as_str())),
         };
         Self {
-            name: &c.name,
+            name: c.title(),
             kind: c.kind,
             location: &c.location,
             verdict: Pass::from(c.passed()),
             expected,
             seen,
             duration_ms: millis(c.duration),
+            origin: c.origin.as_ref(),
         }
     }
 }

@@ -43,16 +43,28 @@ fn suite(scenario: &ScenarioReport) -> TestSuite {
                 status
                     .set_message(one_line(&failure_message(check).unwrap_or_default()))
                     .set_type(kind_name(check.kind))
-                    .set_description(format!(
-                        "expected: {expected}\nseen: {seen}\nwhere: {}",
-                        check.location
-                    ));
+                    .set_description(match &check.origin {
+                        Some(origin) => format!(
+                            "expected: {expected}\nseen: {seen}\nwhere: {}\nstep: {origin}",
+                            check.location
+                        ),
+                        None => format!(
+                            "expected: {expected}\nseen: {seen}\nwhere: {}",
+                            check.location
+                        ),
+                    });
                 status
             }
         };
-        let mut case = TestCase::new(check.name.as_str(), status);
+        let mut case = TestCase::new(check.title(), status);
         case.set_classname(format!("{}.{}", scenario.name, kind_name(check.kind)))
             .set_time(check.duration);
+        if let Some(origin) = &check.origin {
+            case.add_property(("step", origin.step.to_string().as_str()));
+            if let Some(variant) = &origin.variant {
+                case.add_property(("variant", variant.as_str()));
+            }
+        }
         suite.add_test_case(case);
     }
     for error in &scenario.errors {

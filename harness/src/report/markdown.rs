@@ -97,12 +97,15 @@ fn summary(report: &RunReport) -> String {
                 let _ = writeln!(
                     md,
                     "\n**{}** ({})\n\n- where: {}\n- expected: {}\n- seen: {}",
-                    escape_text(&check.name),
+                    escape_text(&check.title()),
                     kind_name(check.kind),
                     code_span(&check.location),
                     code_span(expected),
                     code_span(seen),
                 );
+                if let Some(origin) = &check.origin {
+                    let _ = writeln!(md, "- step: {}", code_span(&origin.to_string()));
+                }
             }
         }
         if let Some(output) = &s.target_output {

@@ -174,7 +174,14 @@ impl TerminalReporter {
 /// `FAIL scenario/check: expected X, seen Y at LOCATION`, continuation lines indented.
 fn fail_line(scenario: &str, check: &CheckOutcome) -> String {
     let message = failure_message(check).unwrap_or_default();
-    indent_continuation(&format!("FAIL {scenario}/{}: {message}", check.name))
+    let step = check
+        .origin
+        .as_ref()
+        .map_or(String::new(), |o| format!(" (steps[{}])", o.step));
+    indent_continuation(&format!(
+        "FAIL {scenario}/{}: {message}{step}",
+        check.title()
+    ))
 }
 
 /// `ERROR scenario/kind: message`, continuation lines indented.
@@ -208,7 +215,7 @@ impl ReportView for TerminalReporter {
                 if !outcome.passed() {
                     self.print(&fail_line(scenario, outcome));
                 } else if self.plain_mode() {
-                    self.print(&format!("PASS {scenario}/{}", outcome.name));
+                    self.print(&format!("PASS {scenario}/{}", outcome.title()));
                 }
                 self.update_bar(scenario, report);
             }

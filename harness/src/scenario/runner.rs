@@ -110,9 +110,6 @@ pub async fn run_scenario(
                 step: index,
             };
             let stamp = |mut outcome: crate::outcome::CheckOutcome| {
-                if !variant.name.is_empty() {
-                    outcome.name = format!("[{}] {}", variant.name, outcome.name);
-                }
                 outcome.origin = Some(origin.clone());
                 outcome
             };
