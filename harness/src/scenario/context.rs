@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use url::Url;
 
-use super::file::Variant;
-use super::steps::TokenEndpoint;
+use super::token_endpoint::TokenEndpoint;
 use crate::outcome::CheckOutcome;
 use crate::report::ScenarioErrorKind;
 use crate::target::{Target, TargetSpec};
@@ -15,7 +14,8 @@ use crate::target::{Target, TargetSpec};
 pub(crate) struct Context<'a> {
     pub(crate) spec: &'a TargetSpec,
     pub(crate) client: &'a reqwest::Client,
-    pub(crate) variant: &'a Variant,
+    /// The variant's own environment, for naming boots.
+    pub(crate) variant_env: &'a BTreeMap<String, String>,
     /// Environment for every boot: the run's, the variant's, then what steps added
     /// (`TOKEN_ENDPOINT`).
     pub(crate) env: BTreeMap<String, String>,

@@ -9,7 +9,8 @@ mod context;
 mod file;
 mod runner;
 mod steps;
+mod token_endpoint;
 
 pub use file::{Catch, Scenario, ScenarioFileError, Variant};
 pub use runner::{RunOptions, run_scenario, run_scenarios};
-pub use steps::TokenEndpoint;
+pub use token_endpoint::TokenEndpoint;

@@ -95,7 +95,7 @@ pub async fn run_scenario(
         let mut cx = Context {
             spec,
             client: &client,
-            variant,
+            variant_env: &variant.env,
             env: options.extra_env.clone(),
             target: None,
             token_endpoint: None,

@@ -34,7 +34,7 @@ impl Boot {
                 cx.target = Some(target);
                 Ok(vec![CheckOutcome::new(
                     CheckKind::Startup,
-                    format!("boot {}", describe_env(&self.env, &cx.variant.env)),
+                    format!("boot {}", describe_env(&self.env, cx.variant_env)),
                     location,
                     Verdict::Pass,
                     started.elapsed(),

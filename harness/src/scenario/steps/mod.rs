@@ -5,9 +5,9 @@ mod boot;
 mod check_assets;
 mod expect_json;
 mod metric;
+mod mock_token_endpoint;
 mod output;
 mod request;
-mod token_endpoint;
 mod traffic;
 
 use std::path::Path;
@@ -15,7 +15,6 @@ use std::path::Path;
 use serde::Deserialize;
 
 use check_assets::CheckAssets;
-pub use token_endpoint::TokenEndpoint;
 
 use super::context::{Context, Stop};
 use crate::outcome::CheckOutcome;
@@ -31,7 +30,7 @@ pub(crate) enum RawStep {
     CheckAssets(check_assets::RawCheckAssets),
     Metric(metric::RawMetric),
     ExpectJson(expect_json::RawExpectJson),
-    MockTokenEndpoint(token_endpoint::MockTokenEndpoint),
+    MockTokenEndpoint(mock_token_endpoint::MockTokenEndpoint),
     Request(request::RawRequest),
 }
 
@@ -53,7 +52,7 @@ pub(crate) enum Step {
     /// Read a JSON document and check one value.
     ExpectJson(expect_json::ExpectJson),
     /// Start a mock IndieAuth token endpoint; later boots get `TOKEN_ENDPOINT`.
-    MockTokenEndpoint(token_endpoint::MockTokenEndpoint),
+    MockTokenEndpoint(mock_token_endpoint::MockTokenEndpoint),
     /// Send one request and check the response.
     Request(request::Request),
 }
