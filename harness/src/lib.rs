@@ -10,4 +10,4 @@ pub mod outcome;
 pub mod prerequisite;
 pub mod report;
 pub mod scenario;
-pub mod target;
+pub mod server;

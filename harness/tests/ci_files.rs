@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use harness::outcome::Verdict;
 use harness::report::RunReport;
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
-use harness::target::{TargetSpec, boot};
+use harness::server::{TargetSpec, boot};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn root() -> PathBuf {

@@ -32,7 +32,7 @@ fn main() {
 }
 
 // Every name starts `container::`, so `cargo test -p harness container` selects every
-// test here as well as the unit tests in `harness::target::container`.
+// test here as well as the unit tests in `harness::server::container`.
 mod container {
     use std::collections::BTreeMap;
     use std::future::Future;
@@ -42,10 +42,10 @@ mod container {
     use std::time::Duration;
 
     use harness::prerequisite::Status;
-    use harness::target::container::{
+    use harness::server::container::{
         ContainerOptions, ContainerTarget, LABEL, bridge_gateway, engine_available, sweep,
     };
-    use harness::target::{BootError, Target, TargetSpec, boot, boot_expecting_exit};
+    use harness::server::{BootError, Target, TargetSpec, boot, boot_expecting_exit};
     use libtest_mimic::{Failed, Trial};
     use wiremock::matchers::{header, method};
     use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -144,7 +144,7 @@ mod container {
 
     fn build_image() -> Result<(), String> {
         let root = workspace_root();
-        harness::target::container::build_image(
+        harness::server::container::build_image(
             &root.join("ci/build-image.sh"),
             &root,
             BUILD_TIMEOUT,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use harness::outcome::Verdict;
 use harness::report::RunReport;
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
-use harness::target::TargetSpec;
+use harness::server::TargetSpec;
 
 /// The directory holding the scenario files.
 pub fn scenario_dir() -> PathBuf {

@@ -8,7 +8,7 @@ use std::fmt;
 
 use harness::exit_codes;
 use harness::scenario::{Catch, Scenario};
-use harness::target::TargetSpec;
+use harness::server::TargetSpec;
 use reference_server::config::Regression;
 
 use crate::containers::{Running, container_target};

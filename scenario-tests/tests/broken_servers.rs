@@ -7,7 +7,7 @@ use std::path::Path;
 
 use harness::exit_codes;
 use harness::scenario::Scenario;
-use harness::target::TargetSpec;
+use harness::server::TargetSpec;
 use scenario_tests::{failure_lines, run, scenario_dir};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

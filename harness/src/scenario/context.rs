@@ -8,7 +8,7 @@ use url::Url;
 use super::token_endpoint::TokenEndpoint;
 use crate::outcome::CheckOutcome;
 use crate::report::ScenarioErrorKind;
-use crate::target::{Target, TargetSpec};
+use crate::server::{Target, TargetSpec};
 
 /// The state of one variant's pass over the steps.
 pub(crate) struct Context<'a> {

@@ -9,7 +9,7 @@ use super::context::Context;
 use super::file::{Scenario, Variant};
 use crate::outcome::Origin;
 use crate::report::{Reporter, RunEvent, ScenarioErrorKind};
-use crate::target::TargetSpec;
+use crate::server::TargetSpec;
 /// Settings for a whole run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {

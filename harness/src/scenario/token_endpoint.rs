@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::target::{Kind, container};
+use crate::server::{Kind, container};
 
 /// A running mock endpoint; stops when dropped.
 pub struct TokenEndpoint {

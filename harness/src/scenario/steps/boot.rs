@@ -11,7 +11,7 @@ use super::output::{last_lines, mentions};
 use crate::outcome::{CheckKind, CheckOutcome, Verdict};
 use crate::report::ScenarioErrorKind;
 use crate::scenario::context::{Context, Stop};
-use crate::target::{self, BootError};
+use crate::server::{self, BootError};
 
 /// `boot = { env = {...} }`, as written and as run: nothing to validate.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -28,7 +28,7 @@ impl Boot {
         cx.target = None;
         let env = cx.boot_env(&self.env);
         let started = Instant::now();
-        match target::boot(cx.spec, &env, cx.client).await {
+        match server::boot(cx.spec, &env, cx.client).await {
             Ok(target) => {
                 let location = target.base_url().to_string();
                 cx.target = Some(target);
@@ -77,7 +77,7 @@ impl BootFailure {
                 started.elapsed(),
             )
         };
-        match target::boot_expecting_exit(cx.spec, &env, cx.client).await {
+        match server::boot_expecting_exit(cx.spec, &env, cx.client).await {
             Ok((code, output)) => {
                 let mut checks = vec![exit_check(Verdict::expect(
                     code == Some(self.exit_code),
