@@ -200,24 +200,29 @@ impl GateReport {
 pub fn evaluate(budgets: &Budgets, results: &Results) -> GateReport {
     let statistic = budgets.statistic;
     let mut checks = Vec::with_capacity(budgets.len());
-    for b in &budgets.ratio {
+    let pairs = budgets
+        .ratio
+        .iter()
+        .map(|b| {
+            (
+                b.display_name(),
+                &b.numerator,
+                &b.denominator,
+                Limit::Ratio(b.max),
+            )
+        })
+        .chain(budgets.added.iter().map(|b| {
+            let limit = Limit::AddedNs(b.max_ns);
+            (b.display_name(), &b.numerator, &b.denominator, limit)
+        }));
+    for (name, numerator, denominator, limit) in pairs {
         checks.push(pair_check(
             budgets,
             results,
-            b.display_name(),
-            &b.numerator,
-            &b.denominator,
-            Limit::Ratio(b.max),
-        ));
-    }
-    for b in &budgets.added {
-        checks.push(pair_check(
-            budgets,
-            results,
-            b.display_name(),
-            &b.numerator,
-            &b.denominator,
-            Limit::AddedNs(b.max_ns),
+            name,
+            numerator,
+            denominator,
+            limit,
         ));
     }
     for b in &budgets.absolute {

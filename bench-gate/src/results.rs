@@ -270,28 +270,30 @@ fn read_result(dir: &Path) -> Result<BenchResult, BenchGateError> {
             ))
         }
     };
-    let mean = Estimate {
-        point_ns: check(estimates.mean.point_estimate, "mean.point_estimate")?,
-        lower_ns: check(
-            estimates.mean.confidence_interval.lower_bound,
+    // `fields`: the JSON paths of the point estimate and its interval's bounds.
+    let estimate = |stat: &PointEstimate, fields: [&'static str; 3]| {
+        Ok::<_, BenchGateError>(Estimate {
+            point_ns: check(stat.point_estimate, fields[0])?,
+            lower_ns: check(stat.confidence_interval.lower_bound, fields[1])?,
+            upper_ns: check(stat.confidence_interval.upper_bound, fields[2])?,
+        })
+    };
+    let mean = estimate(
+        &estimates.mean,
+        [
+            "mean.point_estimate",
             "mean.confidence_interval.lower_bound",
-        )?,
-        upper_ns: check(
-            estimates.mean.confidence_interval.upper_bound,
             "mean.confidence_interval.upper_bound",
-        )?,
-    };
-    let median = Estimate {
-        point_ns: check(estimates.median.point_estimate, "median.point_estimate")?,
-        lower_ns: check(
-            estimates.median.confidence_interval.lower_bound,
+        ],
+    )?;
+    let median = estimate(
+        &estimates.median,
+        [
+            "median.point_estimate",
             "median.confidence_interval.lower_bound",
-        )?,
-        upper_ns: check(
-            estimates.median.confidence_interval.upper_bound,
             "median.confidence_interval.upper_bound",
-        )?,
-    };
+        ],
+    )?;
     let measured_at = std::fs::metadata(&estimates_path)
         .and_then(|m| m.modified())
         .ok();
