@@ -10,11 +10,17 @@
 mod effective;
 mod error;
 mod keys;
+mod look_alikes;
 mod raw;
+mod refusal;
 mod regressions;
 mod resolve;
 mod sampling;
+mod sampling_keys;
 mod values;
+
+#[cfg(test)]
+mod tests;
 
 pub use effective::{
     Config, DEFAULT_BIND_ADDR, DEFAULT_BUFFER_SIZE, DEFAULT_DATA_PATH, DEFAULT_METRICS_ENABLED,
