@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::HeaderMap;
 use axum::middleware;
 
 use crate::auth::AdminToken;
@@ -13,6 +12,7 @@ use crate::db::{DbError, Pool, PoolOptions};
 use crate::http_monitor::{self, HttpMonitorLayer};
 use crate::monitoring::{Metrics, MonitorSettings, OpType};
 use crate::render::{RenderError, Renderer};
+use crate::state::{AppState, Shared};
 use crate::{routes, static_files};
 
 /// Why the server could not start.
@@ -30,41 +30,6 @@ pub enum StartupError {
     /// The HTTP client for the token endpoint could not be built.
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(reqwest::Error),
-}
-
-/// Shared by every handler.
-pub(crate) struct Shared {
-    pub config: Config,
-    pub metrics: Arc<Metrics>,
-    pub pool: Pool,
-    pub renderer: Renderer,
-    pub client: reqwest::Client,
-    pub admin: AdminToken,
-}
-
-/// The handlers' state: cheap to clone.
-#[derive(Clone)]
-pub(crate) struct AppState(pub Arc<Shared>);
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-impl Shared {
-    /// `SITE_URL`, else the origin the client used: works behind a mapped port.
-    pub fn site_url(&self, headers: &HeaderMap) -> String {
-        if let Some(url) = &self.config.site_url.value {
-            return url.clone();
-        }
-        let host = headers
-            .get(axum::http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        format!("http://{host}")
-    }
 }
 
 /// A built server: the router plus the handles tests and `main` need.

@@ -13,6 +13,7 @@ pub mod http_monitor;
 pub mod monitoring;
 pub mod render;
 mod routes;
+mod state;
 pub mod static_files;
 
 pub use app::{App, StartupError, build_app};

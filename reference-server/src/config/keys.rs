@@ -209,17 +209,6 @@ mod tests {
     }
 
     #[test]
-    fn regression_forms_list_every_switch() {
-        for r in crate::config::Regression::ALL {
-            assert!(
-                Key::RefserverRegressions.expected().contains(r.name()),
-                "{} missing from the expected forms",
-                r.name()
-            );
-        }
-    }
-
-    #[test]
     fn any_case_is_a_look_alike() {
         assert_eq!(
             look_alike("metrics_sampling_rate"),

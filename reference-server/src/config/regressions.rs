@@ -184,6 +184,7 @@ impl<'a> IntoIterator for &'a Regressions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::keys::Key;
 
     #[test]
     fn names_round_trip() {
@@ -235,6 +236,18 @@ mod tests {
         let all = Regression::ALL.map(Regression::name).join(",");
         let set = Regressions::parse(&all).expect("all names are valid");
         assert_eq!(set, Regression::ALL.into_iter().collect());
+    }
+
+    /// `REFSERVER_REGRESSIONS`'s accepted forms (in error messages) name every switch.
+    #[test]
+    fn regression_forms_list_every_switch() {
+        for r in Regression::ALL {
+            assert!(
+                Key::RefserverRegressions.expected().contains(r.name()),
+                "{} missing from the expected forms",
+                r.name()
+            );
+        }
     }
 
     #[test]

@@ -202,9 +202,18 @@ fn is_metric_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
 
+impl Metrics {
+    /// The Prometheus (OpenMetrics) text exposition of every aggregate, plus
+    /// `extra_gauges` (`name`, `help`, value) supplied by the caller, e.g. pool stats.
+    /// Serve it with [`PROMETHEUS_CONTENT_TYPE`].
+    pub fn encode_prometheus(&self, extra_gauges: &[(&str, &str, f64)]) -> String {
+        encode(self, extra_gauges)
+    }
+}
+
 /// Writes the exposition for `metrics` and the caller's gauges (invalid gauge names
 /// are skipped with a warning rather than breaking the whole scrape).
-pub(crate) fn encode(metrics: &Metrics, extra_gauges: &[(&str, &str, f64)]) -> String {
+fn encode(metrics: &Metrics, extra_gauges: &[(&str, &str, f64)]) -> String {
     let settings = metrics.settings();
     let series = OpType::ALL
         .into_iter()

@@ -1,5 +1,7 @@
 //! `Metrics`: the shared recorder. Owns the per-operation aggregates, the admission
-//! rules and the event ring, and is the single entry point of the hot path.
+//! rules and the event ring, and is the single entry point of the hot path. Its read
+//! side lives with each view: [`Metrics::snapshot`] in `snapshot.rs`,
+//! [`Metrics::encode_prometheus`] in `prometheus.rs`.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,7 +12,6 @@ use super::aggregate::{Aggregate, AggregateView, FastBuildHasher};
 use super::buffer::{Admission, Event, EventDetail, EventRing, duration_ns};
 use super::op::{OpType, Outcome};
 use super::settings::MonitorSettings;
-use super::snapshot::MetricsSnapshot;
 
 /// Most distinct operation names kept per type; later new names are folded into
 /// [`OVERFLOW_OPERATION`], so a bug that labels operations with raw paths cannot grow
@@ -176,23 +177,9 @@ impl Metrics {
         Arc::clone(map.entry(Box::from(name)).or_default().value())
     }
 
-    /// A consistent-enough copy of every aggregate, for the dashboard and the JSON API,
-    /// with every event in the buffer.
-    pub fn snapshot(&self) -> MetricsSnapshot {
-        self.snapshot_with_events(usize::MAX)
-    }
-
-    /// [`Metrics::snapshot`] with at most `max_events` of the newest events, for
-    /// callers that do not want to copy a large buffer.
-    pub fn snapshot_with_events(&self, max_events: usize) -> MetricsSnapshot {
-        MetricsSnapshot::build(self, self.ring.recent(max_events))
-    }
-
-    /// The Prometheus (OpenMetrics) text exposition of every aggregate, plus
-    /// `extra_gauges` (`name`, `help`, value) supplied by the caller, e.g. pool stats.
-    /// Serve it with [`PROMETHEUS_CONTENT_TYPE`](super::PROMETHEUS_CONTENT_TYPE).
-    pub fn encode_prometheus(&self, extra_gauges: &[(&str, &str, f64)]) -> String {
-        super::prometheus::encode(self, extra_gauges)
+    /// At most `max_events` of the newest events in the buffer, newest first.
+    pub(super) fn recent_events(&self, max_events: usize) -> Vec<Event> {
+        self.ring.recent(max_events)
     }
 
     /// Every operation of `op` with a copy of its aggregate, sorted by name.

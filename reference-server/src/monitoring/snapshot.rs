@@ -56,6 +56,20 @@ impl MetricsSnapshot {
     }
 }
 
+impl Metrics {
+    /// A consistent-enough copy of every aggregate, for the dashboard and the JSON API,
+    /// with every event in the buffer.
+    pub fn snapshot(&self) -> MetricsSnapshot {
+        self.snapshot_with_events(usize::MAX)
+    }
+
+    /// [`Metrics::snapshot`] with at most `max_events` of the newest events, for
+    /// callers that do not want to copy a large buffer.
+    pub fn snapshot_with_events(&self, max_events: usize) -> MetricsSnapshot {
+        MetricsSnapshot::build(self, self.recent_events(max_events))
+    }
+}
+
 /// Settings as shown to readers (durations in seconds).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SettingsSnapshot {

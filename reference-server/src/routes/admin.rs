@@ -9,9 +9,9 @@ use minijinja::context;
 use serde_json::Value;
 
 use super::pages::SITE_NAME;
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::render::FONT_FILE;
+use crate::state::AppState;
 
 /// `/admin/metrics`: the monitor's snapshot plus pool statistics.
 pub(crate) async fn metrics_json(

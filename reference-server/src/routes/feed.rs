@@ -6,10 +6,10 @@ use axum::response::{IntoResponse, Response};
 use rss::{ChannelBuilder, GuidBuilder, ItemBuilder};
 
 use super::pages::{RECENT_LIMIT, SITE_NAME};
-use crate::app::AppState;
 use crate::db::Note;
 use crate::error::AppError;
 use crate::render::markdown_to_html;
+use crate::state::AppState;
 
 /// The feed of recent notes; rendering is timed as the `feed.xml` render operation.
 pub(crate) async fn feed(

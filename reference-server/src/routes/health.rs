@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
 use crate::db::ping;
+use crate::state::AppState;
 
 /// Readiness and liveness in one: the blog is useless without its database.
 pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {

@@ -14,11 +14,11 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
 use crate::auth::{TokenInfo, bearer, verify_token};
 use crate::config::Regression;
 use crate::db::{NewNote, Note};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// `GET /micropub?q=config`: what clients ask before posting.
 #[derive(Debug, Deserialize)]

@@ -9,7 +9,7 @@ mod pages;
 use axum::Router;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Every dynamic route; static files are added by [`crate::static_files`].
 pub(crate) fn router() -> Router<AppState> {

@@ -5,10 +5,10 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::context;
 
-use crate::app::AppState;
 use crate::db::Note;
 use crate::error::AppError;
 use crate::render::{FONT_FILE, NoteView};
+use crate::state::AppState;
 
 /// The site's name in titles and the feed.
 pub(crate) const SITE_NAME: &str = "Field Notes";
