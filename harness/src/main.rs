@@ -16,7 +16,7 @@ use harness::assets::{AssetOptions, StaticDir, check_site};
 use harness::exit_codes;
 use harness::report::{Fanout, Reporter, RunEvent, TerminalMode, TerminalReporter, write_all};
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
-use harness::server::container::sweep;
+use harness::server::docker::sweep;
 use harness::server::{Kind, TargetSpec};
 
 /// Where this workspace keeps scenarios: the defaults when run with `cargo run`.

@@ -32,7 +32,7 @@ fn main() {
 }
 
 // Every name starts `container::`, so `cargo test -p harness container` selects every
-// test here as well as the unit tests in `harness::server::container`.
+// test here (the Docker CLI's unit tests are `harness::server::docker`'s).
 mod container {
     use std::collections::BTreeMap;
     use std::future::Future;
@@ -42,10 +42,10 @@ mod container {
     use std::time::Duration;
 
     use harness::prerequisite::Status;
-    use harness::server::container::{
-        ContainerOptions, ContainerTarget, LABEL, bridge_gateway, engine_available, sweep,
+    use harness::server::docker::{LABEL, bridge_gateway, engine_available, sweep};
+    use harness::server::{
+        BootError, ContainerOptions, ContainerServer, Server, TargetSpec, boot, boot_expecting_exit,
     };
-    use harness::server::{BootError, Target, TargetSpec, boot, boot_expecting_exit};
     use libtest_mimic::{Failed, Trial};
     use wiremock::matchers::{header, method};
     use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -144,11 +144,7 @@ mod container {
 
     fn build_image() -> Result<(), String> {
         let root = workspace_root();
-        harness::server::container::build_image(
-            &root.join("ci/build-image.sh"),
-            &root,
-            BUILD_TIMEOUT,
-        )
+        harness::server::build_image(&root.join("ci/build-image.sh"), &root, BUILD_TIMEOUT)
     }
 
     fn spec(tag: &str) -> TargetSpec {
@@ -183,7 +179,7 @@ mod container {
             .collect()
     }
 
-    async fn get(client: &reqwest::Client, target: &Target, path: &str) -> reqwest::Response {
+    async fn get(client: &reqwest::Client, target: &Server, path: &str) -> reqwest::Response {
         let url = target.url(path).expect("url");
         client
             .get(url.clone())
@@ -219,7 +215,7 @@ mod container {
         let target = boot(&spec(TAG), &BTreeMap::new(), &client)
             .await
             .unwrap_or_else(|e| panic!("boot: {e}\n{}", e.output().unwrap_or_default()));
-        assert!(matches!(target, Target::Container(_)));
+        assert!(matches!(target, Server::Container(_)));
         assert_eq!(target.url("/").expect("url").host_str(), Some("127.0.0.1"));
 
         let health = get(&client, &target, "/health").await;
@@ -284,7 +280,7 @@ mod container {
         let target = boot(&spec(TAG), &BTreeMap::new(), &client)
             .await
             .expect("boot");
-        let Target::Container(container) = &target else {
+        let Server::Container(container) = &target else {
             panic!("not a container target");
         };
         let id = container.id().to_owned();
@@ -303,7 +299,7 @@ mod container {
                 let target = boot(&spec(TAG), &BTreeMap::new(), &http_client())
                     .await
                     .expect("boot");
-                let Target::Container(container) = &target else {
+                let Server::Container(container) = &target else {
                     panic!("not a container target");
                 };
                 let id = container.id().to_owned();
@@ -375,7 +371,7 @@ mod container {
         let live = boot(&spec(TAG), &BTreeMap::new(), &http_client())
             .await
             .expect("boot");
-        let Target::Container(container) = &live else {
+        let Server::Container(container) = &live else {
             panic!("not a container target");
         };
 
@@ -440,18 +436,18 @@ mod container {
         volume: &Volume,
         server: &MockServer,
         client: &reqwest::Client,
-    ) -> ContainerTarget {
+    ) -> ContainerServer {
         let endpoint = format!("{}/token", server.uri());
         let extra = env(&[("TOKEN_ENDPOINT", &endpoint), ("SITE_URL", SITE)]);
         let options = ContainerOptions {
             volumes: vec![(volume.0.clone(), "/data".to_owned())],
         };
-        ContainerTarget::boot(&spec(TAG), &extra, &options, client)
+        ContainerServer::boot(&spec(TAG), &extra, &options, client)
             .await
             .unwrap_or_else(|e| panic!("boot: {e}\n{}", e.output().unwrap_or_default()))
     }
 
-    async fn post_note(client: &reqwest::Client, target: &ContainerTarget, slug: &str) {
+    async fn post_note(client: &reqwest::Client, target: &ContainerServer, slug: &str) {
         let url = target.base_url().join("/micropub").expect("url");
         let response = client
             .post(url)
@@ -470,7 +466,7 @@ mod container {
         assert_eq!(status, 201, "{body}\noutput:\n{}", target.output());
     }
 
-    async fn note_status(client: &reqwest::Client, target: &ContainerTarget, slug: &str) -> u16 {
+    async fn note_status(client: &reqwest::Client, target: &ContainerServer, slug: &str) -> u16 {
         let url = target
             .base_url()
             .join(&format!("/notes/{slug}"))

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use harness::server::TargetSpec;
-use harness::server::container::{LABEL, NAME_PREFIX};
+use harness::server::docker::{LABEL, NAME_PREFIX};
 
 use crate::{scenario_dir, target};
 
@@ -28,7 +28,7 @@ pub fn container_target() -> Result<TargetSpec, String> {
 
 fn build_image() -> Result<(), String> {
     let root = scenario_dir().join("..");
-    harness::server::container::build_image(&root.join("ci/build-image.sh"), &root, BUILD_TIMEOUT)
+    harness::server::build_image(&root.join("ci/build-image.sh"), &root, BUILD_TIMEOUT)
 }
 
 /// Tests of this process that may have containers running.

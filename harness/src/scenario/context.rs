@@ -8,7 +8,7 @@ use url::Url;
 use super::token_endpoint::TokenEndpoint;
 use crate::outcome::CheckOutcome;
 use crate::report::ScenarioErrorKind;
-use crate::server::{Target, TargetSpec};
+use crate::server::{Server, TargetSpec};
 
 /// The state of one variant's pass over the steps.
 pub(crate) struct Context<'a> {
@@ -19,13 +19,13 @@ pub(crate) struct Context<'a> {
     /// Environment for every boot: the run's, the variant's, then what steps added
     /// (`TOKEN_ENDPOINT`).
     pub(crate) env: BTreeMap<String, String>,
-    pub(crate) target: Option<Target>,
+    pub(crate) target: Option<Server>,
     pub(crate) token_endpoint: Option<TokenEndpoint>,
 }
 
 impl Context<'_> {
     /// The booted target, or a scenario-file error naming the step that needs one.
-    pub(crate) fn running(&self, step: &str) -> Result<&Target, Stop> {
+    pub(crate) fn running(&self, step: &str) -> Result<&Server, Stop> {
         self.target.as_ref().ok_or_else(|| {
             Stop::error(
                 ScenarioErrorKind::ScenarioFile,
@@ -35,7 +35,7 @@ impl Context<'_> {
     }
 
     /// `path` on the target.
-    pub(crate) fn url(&self, target: &Target, path: &str) -> Result<Url, Stop> {
+    pub(crate) fn url(&self, target: &Server, path: &str) -> Result<Url, Stop> {
         target.url(path).map_err(|e| {
             Stop::error(
                 ScenarioErrorKind::ScenarioFile,

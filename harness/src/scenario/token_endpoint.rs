@@ -1,12 +1,12 @@
 //! A stand-in IndieAuth token endpoint, so write paths can be exercised without a
 //! real identity provider. Built on wiremock, which is what it is made for.
 
-use std::net::{IpAddr, Ipv4Addr, TcpListener};
+use std::net::{IpAddr, TcpListener};
 
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::server::{Kind, container};
+use crate::server::Kind;
 
 /// A running mock endpoint; stops when dropped.
 pub struct TokenEndpoint {
@@ -28,28 +28,16 @@ impl TokenEndpoint {
         Ok(Self::mount(server, token, me, scope).await)
     }
 
-    /// Like [`TokenEndpoint::start`], where a target of `kind` can reach it: on the
-    /// Docker bridge gateway for a container (a container's 127.0.0.1 is its own), on
-    /// 127.0.0.1 otherwise.
+    /// Like [`TokenEndpoint::start`], where a server of `kind` can reach it (on the
+    /// Docker bridge gateway for a container, on 127.0.0.1 otherwise: the server
+    /// model knows which).
     pub async fn start_for(kind: Kind, token: &str, me: &str, scope: &str) -> Result<Self, String> {
-        let ip = match kind {
-            Kind::Container => tokio::task::spawn_blocking(container::bridge_gateway)
-                .await
-                .map_err(|e| format!("cannot look up the Docker bridge gateway: {e}"))?
-                .map_err(|e| {
-                    format!("the mock token endpoint needs the Docker bridge gateway: {e}")
-                })?,
-            Kind::Process | Kind::Url => Ipv4Addr::LOCALHOST,
-        };
-        Self::start_on(IpAddr::V4(ip), token, me, scope)
+        let listener = kind
+            .reachable_listener()
             .await
-            .map_err(|e| match kind {
-                Kind::Container => format!(
-                    "{e} (the Docker bridge gateway: a container target needs a local engine \
-                     for its mock token endpoint)"
-                ),
-                Kind::Process | Kind::Url => e,
-            })
+            .map_err(|e| format!("the mock token endpoint {e}"))?;
+        let server = MockServer::builder().listener(listener).start().await;
+        Ok(Self::mount(server, token, me, scope).await)
     }
 
     async fn mount(server: MockServer, token: &str, me: &str, scope: &str) -> Self {

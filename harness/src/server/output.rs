@@ -1,4 +1,4 @@
-//! The last lines a target printed, kept for failure reports.
+//! The last lines a process server printed, kept for failure reports.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 
 /// A bounded tail of interleaved stdout/stderr lines, shared with reader threads.
 #[derive(Clone, Default)]
-pub struct OutputTail {
+pub(crate) struct OutputTail {
     lines: Arc<Mutex<VecDeque<String>>>,
 }
 
-/// Lines kept per target: enough for a panic message and its context.
+/// Lines kept per server: enough for a panic message and its context.
 const KEEP: usize = 80;
 
 impl OutputTail {

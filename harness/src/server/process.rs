@@ -1,34 +1,37 @@
-//! Process targets: a command started per boot, killed and reaped when dropped.
+//! Process servers: a command started per boot, killed and reaped when dropped.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 use url::Url;
 
+use super::error::BootError;
+use super::output::OutputTail;
+use super::ready::Booting;
 use super::spec::{AddressSpec, ProcessSpec, TargetSpec};
-use super::{BootError, OutputTail};
 
 /// A running process; dropping it kills and reaps the child, also during a panic.
-pub struct ProcessTarget {
-    child: Child,
+pub struct ProcessServer {
+    child: Mutex<Child>,
     base_url: Url,
     output: OutputTail,
     readers: Vec<mpsc::Receiver<()>>,
     _data_dir: TempDir,
 }
 
-impl Drop for ProcessTarget {
+impl Drop for ProcessServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let child = self.child.get_mut().unwrap_or_else(|p| p.into_inner());
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 
-impl ProcessTarget {
+impl ProcessServer {
     /// Where the server listens.
     pub fn base_url(&self) -> &Url {
         &self.base_url
@@ -39,20 +42,50 @@ impl ProcessTarget {
         self.output.text()
     }
 
-    /// The exit status, if the process has exited.
-    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
+    /// `Some(exit code)` once the process has exited (`Some(None)`: killed by a
+    /// signal).
+    pub fn exited(&self) -> Option<Option<i32>> {
+        let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
+        child.try_wait().ok().flatten().map(|status| status.code())
+    }
+
+    /// The error for a process that ended during boot, with its exit code and output.
+    fn exited_error(&mut self) -> BootError {
+        // Let the reader threads drain what the process wrote before it ended (bounded:
+        // a grandchild could hold the pipes open).
+        for reader in self.readers.drain(..) {
+            let _ = reader.recv_timeout(Duration::from_secs(2));
+        }
+        BootError::Exited {
+            code: self.exited().flatten(),
+            output: self.output(),
+        }
+    }
+}
+
+impl Booting for ProcessServer {
+    fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    async fn exit_error(&mut self) -> Option<BootError> {
+        self.exited()?;
+        Some(self.exited_error())
+    }
+
+    fn output(&self) -> String {
+        ProcessServer::output(self)
     }
 }
 
 /// Starts the process with `extra_env` on top of the target file's, and waits for its
 /// address. Readiness is probed by the caller.
-pub fn spawn(
+pub(crate) fn spawn(
     spec: &TargetSpec,
     process: &ProcessSpec,
     extra_env: &BTreeMap<String, String>,
     deadline: Instant,
-) -> Result<ProcessTarget, BootError> {
+) -> Result<ProcessServer, BootError> {
     let data_dir = tempfile::tempdir().map_err(|e| BootError::Spawn {
         command: process.command.clone(),
         message: format!("cannot create a data directory: {e}"),
@@ -93,8 +126,8 @@ pub fn spawn(
     if let Some(stderr) = child.stderr.take() {
         readers.push(output.follow(stderr, "stderr", None));
     }
-    let mut target = ProcessTarget {
-        child,
+    let mut target = ProcessServer {
+        child: Mutex::new(child),
         base_url: Url::parse("http://0.0.0.0/").map_err(|e| BootError::Spawn {
             command: process.command.clone(),
             message: e.to_string(),
@@ -115,7 +148,7 @@ pub fn spawn(
 
 /// Waits (bounded) for `listening on http://ADDR` as the first stdout line.
 fn first_line_address(
-    target: &mut ProcessTarget,
+    target: &mut ProcessServer,
     rx: &mpsc::Receiver<String>,
     deadline: Instant,
 ) -> Result<Url, BootError> {
@@ -132,7 +165,7 @@ fn first_line_address(
             Err(mpsc::RecvTimeoutError::Disconnected) | Err(mpsc::RecvTimeoutError::Timeout)
                 if target.exited().is_some() =>
             {
-                return Err(exited(target));
+                return Err(target.exited_error());
             }
             Err(_) if left.is_zero() => {
                 return Err(BootError::NeverReady {
@@ -144,20 +177,6 @@ fn first_line_address(
             }
             Err(_) => {}
         }
-    }
-}
-
-/// The error for a process that ended during boot, with its exit code and output.
-pub fn exited(target: &mut ProcessTarget) -> BootError {
-    // Let the reader threads drain what the process wrote before it ended (bounded:
-    // a grandchild could hold the pipes open).
-    for reader in target.readers.drain(..) {
-        let _ = reader.recv_timeout(Duration::from_secs(2));
-    }
-    let code = target.exited().and_then(|s| s.code());
-    BootError::Exited {
-        code,
-        output: target.output(),
     }
 }
 

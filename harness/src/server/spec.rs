@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use url::Url;
 
 /// A target file, as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -85,7 +86,7 @@ pub enum AddressSpec {
     Url(String),
 }
 
-/// `[container]`: see the container target.
+/// `[container]`: see the container server.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContainerSpec {
@@ -116,6 +117,10 @@ pub struct ReadySpec {
     /// How long to wait, in seconds.
     #[serde(default = "thirty")]
     pub timeout_secs: f64,
+    /// Not written in target files: the server is taken as ready without a probe
+    /// ([`TargetSpec::running_at`]).
+    #[serde(skip)]
+    pub(crate) assumed: bool,
 }
 
 impl Default for ReadySpec {
@@ -123,6 +128,7 @@ impl Default for ReadySpec {
         Self {
             path: health(),
             timeout_secs: thirty(),
+            assumed: false,
         }
     }
 }
@@ -178,6 +184,27 @@ pub enum SpecError {
 }
 
 impl TargetSpec {
+    /// A `url` target for a server already running at `url`, named by it, with no
+    /// metrics or auth, and taken as ready without a probe: what `harness check-assets`
+    /// runs against, where a page that does not answer is a failed check of that page,
+    /// not a server that never became ready.
+    pub fn running_at(url: &Url) -> Self {
+        Self {
+            name: url.to_string(),
+            kind: Kind::Url,
+            process: None,
+            url: Some(url.to_string()),
+            container: None,
+            ready: ReadySpec {
+                assumed: true,
+                ..ReadySpec::default()
+            },
+            metrics: MetricsSpec::default(),
+            auth: None,
+            base_dir: PathBuf::from("."),
+        }
+    }
+
     /// Reads and validates a target file.
     pub fn load(path: &Path) -> Result<Self, SpecError> {
         let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
