@@ -12,9 +12,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use anyhow::Context;
 use bench_gate::{InstructionGate, InstructionOutcome, WallClockGate, WallClockMode};
 use clap::{Parser, Subcommand};
-use harness::assets::{AssetOptions, StaticDir, check_site};
 use harness::exit_codes;
-use harness::report::{Fanout, Reporter, RunEvent, TerminalMode, TerminalReporter, write_all};
+use harness::report::{Fanout, Reporter, TerminalMode, TerminalReporter, write_all};
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
 use harness::server::docker::sweep;
 use harness::server::{Kind, TargetSpec};
@@ -229,6 +228,9 @@ fn sweep_leftovers(when: &str) {
     }
 }
 
+/// `harness check-assets`: the one-step scenario of a `check-assets` step, run by the
+/// scenario runner against the server at `url`, taken as it runs (no readiness probe:
+/// a page that does not answer is a failed check, exit 1).
 async fn check_assets(
     url: url::Url,
     pages: Vec<String>,
@@ -236,58 +238,14 @@ async fn check_assets(
     static_prefix: String,
     report_dir: Option<PathBuf>,
 ) -> anyhow::Result<i32> {
-    let pages = if pages.is_empty() {
-        vec!["/".to_owned()]
-    } else {
-        pages
-    };
-    let start_urls = pages
-        .iter()
-        .map(|p| {
-            url.join(p)
-                .with_context(|| format!("page {p:?} does not join onto {url}"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut options = AssetOptions::new(start_urls);
-    if let Some(path) = static_dir {
-        let url_prefix = url
-            .join(&static_prefix)
-            .with_context(|| format!("--static-prefix {static_prefix:?}"))?;
-        options.static_dir = Some(StaticDir { path, url_prefix });
-    }
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(15))
-        .build()
-        .context("cannot build an HTTP client")?;
-    let mut fanout = Fanout::new().with(TerminalReporter::new(
+    let spec = TargetSpec::running_at(&url);
+    let scenario = Scenario::check_assets(pages, static_dir.map(|dir| (dir, static_prefix)));
+    let mut reporter = Fanout::new().with(TerminalReporter::new(
         Box::new(std::io::stderr()),
         TerminalMode::detect(),
     ));
-    {
-        let scenario = "check-assets".to_owned();
-        let started = std::time::Instant::now();
-        fanout.on_event(&RunEvent::RunStarted {
-            target: url.to_string(),
-            scenarios: vec![scenario.clone()],
-        });
-        fanout.on_event(&RunEvent::ScenarioStarted {
-            scenario: scenario.clone(),
-        });
-        for outcome in check_site(&client, &options).await {
-            fanout.on_event(&RunEvent::Check {
-                scenario: scenario.clone(),
-                outcome,
-            });
-        }
-        fanout.on_event(&RunEvent::ScenarioFinished {
-            scenario,
-            duration: started.elapsed(),
-        });
-        fanout.on_event(&RunEvent::RunFinished {
-            duration: started.elapsed(),
-        });
-    }
-    finish(fanout, report_dir)
+    run_scenarios(&[scenario], &spec, &RunOptions::default(), &mut reporter).await;
+    finish(reporter, report_dir)
 }
 
 /// Ends a run: writes the reports when there is a directory (printing where they are

@@ -113,6 +113,26 @@ impl Scenario {
         })
     }
 
+    /// The one-step scenario `harness check-assets` runs against a server already
+    /// running (`TargetSpec::running_at`): a `check-assets` step over `pages` (`/`
+    /// when none), and over every file of `static_dir` (as given, and the URL prefix it
+    /// is served under), with no `boot` step.
+    pub fn check_assets(pages: Vec<String>, static_dir: Option<(PathBuf, String)>) -> Self {
+        let pages = if pages.is_empty() {
+            vec!["/".to_owned()]
+        } else {
+            pages
+        };
+        Self {
+            name: "check-assets".to_owned(),
+            description: "every asset of a running site, checked ad hoc".to_owned(),
+            catches: Vec::new(),
+            variants: Vec::new(),
+            steps: vec![Step::check_assets_as_running(pages, static_dir)],
+            path: PathBuf::new(),
+        }
+    }
+
     /// Loads every `*.toml` directly under `dir`, sorted by file name.
     pub fn load_dir(dir: &Path) -> Result<Vec<Self>, ScenarioFileError> {
         let entries = std::fs::read_dir(dir).map_err(|e| ScenarioFileError {

@@ -1,14 +1,19 @@
 //! `check-assets = { pages = ["/"], static_dir = "...", url_prefix = "/static/" }`:
-//! crawl the pages (and the files of a static directory) and check every asset.
+//! crawl the pages (and the files of a static directory) and check every asset. Also
+//! the one step of `harness check-assets`, against a server already running.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use super::Step;
 use crate::assets::{AssetOptions, SiteCheck, StaticDir, check_site_counted};
 use crate::outcome::{CheckKind, CheckOutcome, Verdict};
+use crate::report::ScenarioErrorKind;
 use crate::scenario::context::{Context, Stop};
+use crate::server::{self, BootError};
 
 /// The step as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -30,12 +35,48 @@ fn one() -> usize {
 }
 
 /// Pages to crawl (never none), an optional directory whose every file is an asset
-/// (resolved against the scenario file), and the fewest assets that may be found.
+/// (resolved against the scenario file), the fewest assets that may be found, and
+/// which server the step checks.
 #[derive(Debug, Clone)]
 pub(crate) struct CheckAssets {
     pages: Vec<String>,
     static_dir: Option<(PathBuf, String)>,
-    min_assets: usize,
+    /// `None`: no count check beyond the crawl's own "assets found".
+    min_assets: Option<usize>,
+    meets: Meets,
+}
+
+/// Which server the step checks, and how it asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Meets {
+    /// The one a `boot` step started, with the run's client, for which a redirect is
+    /// an answer to check: a scenario file's step.
+    Booted,
+    /// The target file's server as it runs (a URL server, met without a `boot` step
+    /// or a readiness probe), followed through redirects as a browser would:
+    /// `harness check-assets`.
+    AsRunning,
+}
+
+/// The bound on each request of `harness check-assets` (the run's default).
+const AS_RUNNING_TIMEOUT: Duration = Duration::from_secs(15);
+
+impl Step {
+    /// The one step of `harness check-assets`: crawl `pages` of the target file's
+    /// server as it runs (see [`Meets::AsRunning`]), and every file of `static_dir`
+    /// (a path as given, and the URL prefix it is served under); no asset-count floor
+    /// beyond the crawl's own.
+    pub(crate) fn check_assets_as_running(
+        pages: Vec<String>,
+        static_dir: Option<(PathBuf, String)>,
+    ) -> Self {
+        Self::CheckAssets(CheckAssets {
+            pages,
+            static_dir,
+            min_assets: None,
+            meets: Meets::AsRunning,
+        })
+    }
 }
 
 impl CheckAssets {
@@ -48,12 +89,39 @@ impl CheckAssets {
         Ok(Self {
             pages: raw.pages,
             static_dir: raw.static_dir.map(|d| (dir.join(d), raw.url_prefix)),
-            min_assets: raw.min_assets,
+            min_assets: Some(raw.min_assets),
+            meets: Meets::Booted,
         })
     }
 
     pub(crate) async fn run(&self, cx: &mut Context<'_>) -> Result<Vec<CheckOutcome>, Stop> {
-        let target = cx.running("check-assets")?;
+        // `AsRunning`: the server is met for this step only (a URL server has nothing
+        // to stop, and no output to attach to a failure).
+        let met;
+        let (target, client) = match self.meets {
+            Meets::Booted => (cx.running("check-assets")?, cx.client.clone()),
+            Meets::AsRunning => {
+                met = server::boot(cx.spec, &BTreeMap::new(), cx.client)
+                    .await
+                    .map_err(|e| {
+                        let kind = match e {
+                            BootError::NeverReady { .. } => ScenarioErrorKind::TargetNotReady,
+                            _ => ScenarioErrorKind::Target,
+                        };
+                        Stop::error(kind, e.to_string())
+                    })?;
+                let client = reqwest::Client::builder()
+                    .timeout(AS_RUNNING_TIMEOUT)
+                    .build()
+                    .map_err(|e| {
+                        Stop::error(
+                            ScenarioErrorKind::Target,
+                            format!("cannot build an HTTP client: {e}"),
+                        )
+                    })?;
+                (&met, client)
+            }
+        };
         let start_urls = self
             .pages
             .iter()
@@ -70,18 +138,91 @@ impl CheckAssets {
         let SiteCheck {
             mut outcomes,
             assets,
-        } = check_site_counted(cx.client, &options).await;
-        outcomes.push(CheckOutcome::new(
-            CheckKind::Asset,
-            "asset count",
-            self.pages.join(", "),
-            Verdict::expect(
-                assets >= self.min_assets,
-                format!("at least {} assets", self.min_assets),
-                format!("{assets} assets"),
-            ),
-            started.elapsed(),
-        ));
+        } = check_site_counted(&client, &options).await;
+        if let Some(min_assets) = self.min_assets {
+            outcomes.push(CheckOutcome::new(
+                CheckKind::Asset,
+                "asset count",
+                self.pages.join(", "),
+                Verdict::expect(
+                    assets >= min_assets,
+                    format!("at least {min_assets} assets"),
+                    format!("{assets} assets"),
+                ),
+                started.elapsed(),
+            ));
+        }
         Ok(outcomes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use crate::exit_codes;
+    use crate::report::RunReport;
+    use crate::scenario::{RunOptions, Scenario, run_scenarios};
+    use crate::server::TargetSpec;
+
+    /// `harness check-assets URL --page PAGE`, as `main` runs it.
+    async fn check_assets(url: &str, page: &str) -> RunReport {
+        let url = url::Url::parse(url).expect("url");
+        let scenario = Scenario::check_assets(vec![page.to_owned()], None);
+        let mut report = RunReport::new();
+        let spec = TargetSpec::running_at(&url);
+        run_scenarios(&[scenario], &spec, &RunOptions::default(), &mut report).await;
+        report
+    }
+
+    fn failed(report: &RunReport) -> Vec<String> {
+        report.failures().map(|(_, c)| c.name.clone()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_page_answering_404_is_a_failed_check_not_a_server_never_ready() {
+        let site = MockServer::start().await;
+        let report = check_assets(&site.uri(), "/missing").await;
+        assert_eq!(report.exit_code(), exit_codes::CHECK_FAILED);
+        assert!(
+            failed(&report).contains(&"page /missing".to_owned()),
+            "{:?}",
+            failed(&report)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_that_does_not_answer_is_a_failed_check() {
+        // Port 1: nothing listens; not probed, so not "never ready" (exit 3).
+        let report = check_assets("http://127.0.0.1:1/", "/").await;
+        assert_eq!(report.exit_code(), exit_codes::CHECK_FAILED);
+        assert!(
+            failed(&report).contains(&"page /".to_owned()),
+            "{:?}",
+            failed(&report)
+        );
+    }
+
+    #[tokio::test]
+    async fn pages_are_followed_through_redirects_as_before() {
+        let site = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/"))
+            .respond_with(ResponseTemplate::new(301).insert_header("location", "/home"))
+            .mount(&site)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/home"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw("<!doctype html><p>hi", "text/html"),
+            )
+            .mount(&site)
+            .await;
+        let report = check_assets(&site.uri(), "/").await;
+        let failed = failed(&report);
+        assert!(!failed.contains(&"page /".to_owned()), "{failed:?}");
+        // The page has no assets: the crawl's own floor fails, and nothing else counts.
+        assert_eq!(failed, vec!["assets found".to_owned()]);
     }
 }
