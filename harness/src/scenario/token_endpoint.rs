@@ -1,8 +1,6 @@
 //! A stand-in IndieAuth token endpoint, so write paths can be exercised without a
 //! real identity provider. Built on wiremock, which is what it is made for.
 
-use std::net::{IpAddr, TcpListener};
-
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -18,14 +16,6 @@ impl TokenEndpoint {
     /// Listens on 127.0.0.1.
     pub async fn start(token: &str, me: &str, scope: &str) -> Self {
         Self::mount(MockServer::start().await, token, me, scope).await
-    }
-
-    /// Like [`TokenEndpoint::start`], listening on a free port of `ip`.
-    pub async fn start_on(ip: IpAddr, token: &str, me: &str, scope: &str) -> Result<Self, String> {
-        let listener = TcpListener::bind((ip, 0))
-            .map_err(|e| format!("cannot bind the mock token endpoint on {ip}: {e}"))?;
-        let server = MockServer::builder().listener(listener).start().await;
-        Ok(Self::mount(server, token, me, scope).await)
     }
 
     /// Like [`TokenEndpoint::start`], where a server of `kind` can reach it (on the
