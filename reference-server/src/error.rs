@@ -11,10 +11,7 @@ use crate::render::RenderError;
 /// A request failed. Client errors say what to fix; server errors are logged in full
 /// and answered with a generic message.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    /// No such page or note.
-    #[error("not found")]
-    NotFound,
+pub(crate) enum AppError {
     /// A field of the request is missing or malformed.
     #[error("{field}: {message}")]
     BadRequest {
@@ -52,7 +49,6 @@ impl From<RenderError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, error, description) = match &self {
-            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", self.to_string()),
             Self::BadRequest { .. } => {
                 (StatusCode::BAD_REQUEST, "invalid_request", self.to_string())
             }

@@ -30,13 +30,13 @@ use crate::monitoring::{EventDetail, Metrics, Outcome};
 /// small static file (callgrind: +18% instructions per request with sampling 0.0).
 /// This one wraps the route's own future and allocates one string per request.
 #[derive(Clone)]
-pub struct HttpMonitorLayer {
+pub(crate) struct HttpMonitorLayer {
     metrics: Arc<Metrics>,
 }
 
 impl HttpMonitorLayer {
     /// Monitors requests into `metrics`.
-    pub fn new(metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(metrics: Arc<Metrics>) -> Self {
         Self { metrics }
     }
 }
@@ -54,7 +54,7 @@ impl<S> Layer<S> for HttpMonitorLayer {
 
 /// A route's service with monitoring around it (see [`HttpMonitorLayer`]).
 #[derive(Clone)]
-pub struct MonitoredService<S> {
+pub(crate) struct MonitoredService<S> {
     inner: S,
     metrics: Arc<Metrics>,
 }
@@ -97,7 +97,7 @@ struct Pending {
 
 pin_project! {
     /// The route's future; wraps the response body in a [`CountingBody`] when ready.
-    pub struct MonitoredFuture<F> {
+    pub(crate) struct MonitoredFuture<F> {
         #[pin]
         inner: F,
         pending: Option<Pending>,
@@ -138,7 +138,7 @@ where
 /// Regression `buffered-body-size` only (`axum::middleware::from_fn_with_state`): the
 /// v1.1.2-rc.1 hook, which read the whole body to take its length (see `buffered`
 /// for what it does with a streamed body).
-pub async fn buffered_monitor(
+pub(crate) async fn buffered_monitor(
     State(metrics): State<Arc<Metrics>>,
     request: Request,
     next: Next,
@@ -159,7 +159,7 @@ pub async fn buffered_monitor(
 
 /// A route name set on responses by services that axum's `MatchedPath` cannot see into.
 #[derive(Debug, Clone, Copy)]
-pub struct RouteLabel(pub &'static str);
+pub(crate) struct RouteLabel(pub(crate) &'static str);
 
 /// `METHOD route` as metrics show it, in one allocation: nested services' tail
 /// parameters become `*`, and a response's [`RouteLabel`] names routes axum's
@@ -282,7 +282,7 @@ impl Recorder {
 
 pin_project! {
     /// A response body that counts the bytes passing through it.
-    pub struct CountingBody<B: HttpBody> {
+    pub(crate) struct CountingBody<B: HttpBody> {
         #[pin]
         inner: B,
         bytes: u64,

@@ -4,16 +4,21 @@
 //! drive it in-process; the binary in `main.rs` only reads the environment, binds and
 //! serves.
 
+// The public API is what `main.rs`, the tests, the benches and `scenario-tests` use;
+// everything else is `pub(crate)` (these lints flag a `pub` item nobody outside can
+// reach), and every public type can be named.
+#![warn(unnameable_types, unreachable_pub)]
+
 mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
-pub mod error;
-pub mod http_monitor;
+mod error;
+mod http_monitor;
 pub mod monitoring;
 pub mod render;
 mod routes;
 mod state;
-pub mod static_files;
+mod static_files;
 
 pub use app::{App, StartupError, build_app};

@@ -11,7 +11,7 @@ use crate::db::Note;
 use crate::monitoring::{EventDetail, Metrics, OpType, Outcome};
 
 /// The web font the theme preloads (must match `fixtures/site/static/fonts/`).
-pub const FONT_FILE: &str = "dejavu-sans-latin.woff2";
+pub(crate) const FONT_FILE: &str = "dejavu-sans-latin.woff2";
 
 /// Every template, compiled into the binary so a deployment cannot lose one.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -30,7 +30,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// Renders templates and records each rendering.
-pub struct Renderer {
+pub(crate) struct Renderer {
     env: Environment<'static>,
     metrics: Arc<Metrics>,
 }
@@ -40,15 +40,15 @@ pub struct Renderer {
 #[error("rendering {template} failed: {source}")]
 pub struct RenderError {
     /// The template or renderer name.
-    pub template: String,
+    pub(crate) template: String,
     /// What went wrong.
     #[source]
-    pub source: Box<dyn std::error::Error + Send + Sync>,
+    pub(crate) source: Box<dyn std::error::Error + Send + Sync>,
 }
 
 impl Renderer {
     /// Compiles every template; a syntax error here is a bug caught by the tests.
-    pub fn new(metrics: Arc<Metrics>) -> Result<Self, RenderError> {
+    pub(crate) fn new(metrics: Arc<Metrics>) -> Result<Self, RenderError> {
         let mut env = Environment::new();
         for (name, source) in TEMPLATES {
             env.add_template(name, source).map_err(|e| RenderError {
@@ -60,7 +60,11 @@ impl Renderer {
     }
 
     /// Renders `template` with `context`, recording a `render` operation.
-    pub fn page(&self, template: &str, context: impl Serialize) -> Result<String, RenderError> {
+    pub(crate) fn page(
+        &self,
+        template: &str,
+        context: impl Serialize,
+    ) -> Result<String, RenderError> {
         self.timed(template, || {
             self.env
                 .get_template(template)
@@ -70,7 +74,7 @@ impl Renderer {
     }
 
     /// Times any other renderer (the feed) as a `render` operation named `name`.
-    pub fn timed(
+    pub(crate) fn timed(
         &self,
         name: &str,
         render: impl FnOnce() -> Result<String, Box<dyn std::error::Error + Send + Sync>>,
@@ -97,17 +101,17 @@ impl Renderer {
 
 /// A note as templates see it: Markdown already turned into HTML.
 #[derive(Debug, Serialize)]
-pub struct NoteView {
+pub(crate) struct NoteView {
     /// URL segment.
-    pub slug: String,
+    pub(crate) slug: String,
     /// Optional title.
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// Rendered, escaped HTML.
-    pub html: String,
+    pub(crate) html: String,
     /// RFC 3339, for `datetime=`.
-    pub published: String,
+    pub(crate) published: String,
     /// For people.
-    pub published_human: String,
+    pub(crate) published_human: String,
 }
 
 impl From<&Note> for NoteView {
@@ -124,7 +128,7 @@ impl From<&Note> for NoteView {
 
 /// Markdown to HTML with raw HTML escaped: notes arrive over Micropub from clients we
 /// do not control, so they must not inject markup.
-pub fn markdown_to_html(markdown: &str) -> String {
+pub(crate) fn markdown_to_html(markdown: &str) -> String {
     let options = Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES;
     let parser = Parser::new_ext(markdown, options).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),

@@ -14,17 +14,17 @@ use crate::render::Renderer;
 
 /// Shared by every handler.
 pub(crate) struct Shared {
-    pub config: Config,
-    pub metrics: Arc<Metrics>,
-    pub pool: Pool,
-    pub renderer: Renderer,
-    pub client: reqwest::Client,
-    pub admin: AdminToken,
+    pub(crate) config: Config,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) pool: Pool,
+    pub(crate) renderer: Renderer,
+    pub(crate) client: reqwest::Client,
+    pub(crate) admin: AdminToken,
 }
 
 /// The handlers' state: cheap to clone.
 #[derive(Clone)]
-pub(crate) struct AppState(pub Arc<Shared>);
+pub(crate) struct AppState(pub(crate) Arc<Shared>);
 
 impl std::ops::Deref for AppState {
     type Target = Shared;
@@ -35,7 +35,7 @@ impl std::ops::Deref for AppState {
 
 impl Shared {
     /// `SITE_URL`, else the origin the client used: works behind a mapped port.
-    pub fn site_url(&self, headers: &HeaderMap) -> String {
+    pub(crate) fn site_url(&self, headers: &HeaderMap) -> String {
         if let Some(url) = &self.config.site_url.value {
             return url.clone();
         }

@@ -18,7 +18,7 @@ use crate::config::{Regression, Regressions};
 use crate::http_monitor::RouteLabel;
 
 /// `/static/...` served from `dir`.
-pub fn router<S: Clone + Send + Sync + 'static>(
+pub(crate) fn router<S: Clone + Send + Sync + 'static>(
     dir: &Path,
     regressions: &Regressions,
 ) -> Router<S> {

@@ -21,17 +21,18 @@ pub const DEFAULT_SLOW_QUERY_THRESHOLD: Duration = Duration::from_secs(1);
 /// Default of `METRICS_BUFFER_SIZE`.
 pub const DEFAULT_BUFFER_SIZE: usize = 1000;
 /// Largest accepted `METRICS_BUFFER_SIZE`.
-pub const MAX_BUFFER_SIZE: usize = 1_000_000;
+pub(crate) const MAX_BUFFER_SIZE: usize = 1_000_000;
 /// Default of `METRICS_MIN_SAMPLES`.
 pub const DEFAULT_MIN_SAMPLES: u64 = 10;
 /// Default of `CONFIG_STRICT`.
 pub const DEFAULT_STRICT: bool = false;
 /// Default of `BIND_ADDR`.
-pub const DEFAULT_BIND_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8000);
+pub(crate) const DEFAULT_BIND_ADDR: SocketAddr =
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8000);
 /// Default of `DATA_PATH`.
-pub const DEFAULT_DATA_PATH: &str = "data";
+pub(crate) const DEFAULT_DATA_PATH: &str = "data";
 /// Default of `STATIC_DIR`: the fixture theme shipped in the repository.
-pub const DEFAULT_STATIC_DIR: &str =
+pub(crate) const DEFAULT_STATIC_DIR: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/site/static");
 
 /// Where a setting's value came from, so no default is ever taken silently.
@@ -64,7 +65,7 @@ pub struct Setting<T> {
 
 impl<T> Setting<T> {
     /// A setting left at its built-in default.
-    pub fn default_value(value: T) -> Self {
+    pub(crate) fn default_value(value: T) -> Self {
         Self {
             value,
             source: Source::Default,
@@ -72,7 +73,7 @@ impl<T> Setting<T> {
     }
 
     /// A setting given by `env_key`.
-    pub fn from_env(value: T, env_key: &str) -> Self {
+    pub(crate) fn from_env(value: T, env_key: &str) -> Self {
         Self {
             value,
             source: Source::Env(env_key.to_owned()),
@@ -80,7 +81,8 @@ impl<T> Setting<T> {
     }
 
     /// Whether the built-in default is in effect.
-    pub fn is_default(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_default(&self) -> bool {
         self.source == Source::Default
     }
 }
@@ -104,15 +106,15 @@ pub struct Config {
     /// Where to listen; port 0 picks a free port.
     pub bind_addr: Setting<SocketAddr>,
     /// Where the SQLite database lives.
-    pub data_path: Setting<PathBuf>,
+    pub(crate) data_path: Setting<PathBuf>,
     /// The directory served under `/static`.
-    pub static_dir: Setting<PathBuf>,
+    pub(crate) static_dir: Setting<PathBuf>,
     /// Public base URL without a trailing `/`; `None`: derive from the bound address.
-    pub site_url: Setting<Option<String>>,
+    pub(crate) site_url: Setting<Option<String>>,
     /// Bearer token for `/admin` and `/metrics`; `None`: the server generates one.
-    pub admin_token: Setting<Option<String>>,
+    pub(crate) admin_token: Setting<Option<String>>,
     /// IndieAuth token endpoint that verifies Micropub bearer tokens.
-    pub token_endpoint: Setting<Option<String>>,
+    pub(crate) token_endpoint: Setting<Option<String>>,
     /// Historical bugs switched back on (empty in normal operation).
     pub regressions: Setting<Regressions>,
     /// Everything an operator should fix that did not stop startup, sorted by key.
@@ -146,12 +148,12 @@ impl Default for Config {
 impl Config {
     /// The environment value of `key` exactly as given (untrimmed), for code that must
     /// look at a spelling itself (e.g. the `plural-sampling-key` regression).
-    pub fn raw(&self, key: &str) -> Option<&str> {
+    pub(crate) fn raw(&self, key: &str) -> Option<&str> {
         self.env.get(key).map(String::as_str)
     }
 
     /// Whether the regression switch `regression` is on.
-    pub fn regression(&self, regression: Regression) -> bool {
+    pub(crate) fn regression(&self, regression: Regression) -> bool {
         self.regressions.value.contains(regression)
     }
 

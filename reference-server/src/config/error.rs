@@ -9,7 +9,7 @@ use super::keys::Key;
 /// What is wrong with one value. Its `Display` is the reason only; [`ConfigError`]
 /// adds the key, the value and the accepted forms.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ConfigErrorKind {
+pub(crate) enum ConfigErrorKind {
     /// The value is empty or only whitespace.
     #[error("empty")]
     Empty,
@@ -108,7 +108,8 @@ pub enum ConfigErrorKind {
 
 impl ConfigErrorKind {
     /// A stable kebab-case name for machine-readable output.
-    pub fn code(&self) -> &'static str {
+    #[cfg(test)]
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             ConfigErrorKind::Empty => "empty",
             ConfigErrorKind::NotABool => "not-a-bool",
@@ -149,12 +150,12 @@ pub struct ConfigError {
     /// The value as given (untrimmed), or a redaction for secrets.
     pub value: String,
     /// What is wrong.
-    pub kind: ConfigErrorKind,
+    pub(crate) kind: ConfigErrorKind,
 }
 
 impl ConfigError {
     /// An error about `env_key`, redacting the value if `secret` is set.
-    pub fn new(env_key: &str, value: &str, kind: ConfigErrorKind, secret: bool) -> Self {
+    pub(crate) fn new(env_key: &str, value: &str, kind: ConfigErrorKind, secret: bool) -> Self {
         let value = if secret {
             redacted(value)
         } else {
@@ -168,12 +169,13 @@ impl ConfigError {
     }
 
     /// An error about a known key; its value is redacted if the key is a secret.
-    pub fn for_key(key: Key, value: &str, kind: ConfigErrorKind) -> Self {
+    pub(crate) fn for_key(key: Key, value: &str, kind: ConfigErrorKind) -> Self {
         Self::new(key.name(), value, kind, key.is_secret())
     }
 
-    /// The error as JSON, for `reference-server config` and tests.
-    pub fn to_json(&self) -> Value {
+    /// The error as JSON (nothing prints it; tests compare resolutions by it).
+    #[cfg(test)]
+    pub(crate) fn to_json(&self) -> Value {
         json!({
             "key": self.key,
             "value": self.value,
@@ -195,12 +197,17 @@ pub struct ConfigErrors {
 
 impl ConfigErrors {
     /// The errors about one env key (tests and callers that react to a specific key).
-    pub fn for_key<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a ConfigError> + 'a {
+    #[cfg(test)]
+    pub(crate) fn for_key<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> impl Iterator<Item = &'a ConfigError> + 'a {
         self.errors.iter().filter(move |e| e.key == key)
     }
 
     /// Errors and warnings as JSON.
-    pub fn to_json(&self) -> Value {
+    #[cfg(test)]
+    pub(crate) fn to_json(&self) -> Value {
         json!({
             "errors": self.errors.iter().map(ConfigError::to_json).collect::<Vec<_>>(),
             "warnings": self.warnings.iter().map(ConfigWarning::to_json).collect::<Vec<_>>(),
@@ -240,7 +247,7 @@ pub enum WarningKind {
 
 impl WarningKind {
     /// A stable kebab-case name for machine-readable output.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             WarningKind::DeprecatedAlias { .. } => "deprecated-alias",
             WarningKind::LookAlike { .. } => "look-alike",
@@ -263,7 +270,7 @@ pub struct ConfigWarning {
 impl ConfigWarning {
     /// The warning as JSON: `key`, `kind`, `message`, and `probably_meant` or
     /// `use_instead` depending on the kind.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut value = json!({
             "key": self.key,
             "kind": self.kind.code(),

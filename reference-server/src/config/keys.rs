@@ -4,16 +4,16 @@ use std::fmt;
 
 /// Shortest env key (in characters) that is compared by edit distance; shorter keys
 /// only match by case or a trailing `S`, so `PATH` or `HOME` never look like ours.
-pub const MIN_FUZZY_LEN: usize = 6;
+pub(crate) const MIN_FUZZY_LEN: usize = 6;
 
 /// Largest edit distance (on the uppercased key) at which an unknown key counts as a
 /// look-alike of a known one.
-pub const MAX_LOOK_ALIKE_DISTANCE: usize = 2;
+pub(crate) const MAX_LOOK_ALIKE_DISTANCE: usize = 2;
 
 /// Every environment key the server reads. Anything else in the environment is either
 /// a look-alike of one of these (warned about) or unrelated (ignored).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Key {
+pub(crate) enum Key {
     /// `METRICS_ENABLED`
     MetricsEnabled,
     /// `METRICS_SAMPLING_RATE`
@@ -53,7 +53,7 @@ const BOOL_FORMS: &str = "one of true/false/1/0/yes/no (any case)";
 
 impl Key {
     /// All known keys, in a fixed order (also the tie-break order for look-alikes).
-    pub const ALL: [Key; 14] = [
+    pub(crate) const ALL: [Key; 14] = [
         Key::MetricsEnabled,
         Key::MetricsSamplingRate,
         Key::MetricsSamplingRates,
@@ -71,7 +71,7 @@ impl Key {
     ];
 
     /// The exact environment variable name; errors and the effective config use it.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             Key::MetricsEnabled => "METRICS_ENABLED",
             Key::MetricsSamplingRate => "METRICS_SAMPLING_RATE",
@@ -92,12 +92,12 @@ impl Key {
 
     /// The key spelled exactly `name`, if it is one of ours (case-sensitive: other
     /// spellings are look-alikes, never silently accepted).
-    pub fn from_name(name: &str) -> Option<Key> {
+    pub(crate) fn from_name(name: &str) -> Option<Key> {
         Key::ALL.into_iter().find(|k| k.name() == name)
     }
 
     /// The accepted forms, quoted at the end of every error about a bad value.
-    pub const fn expected(self) -> &'static str {
+    pub(crate) const fn expected(self) -> &'static str {
         match self {
             Key::MetricsEnabled | Key::ConfigStrict => BOOL_FORMS,
             Key::MetricsSamplingRate | Key::MetricsSamplingRates => SAMPLING_FORMS,
@@ -124,12 +124,12 @@ impl Key {
     }
 
     /// Whether values of this key are secrets that must never appear in messages.
-    pub const fn is_secret(self) -> bool {
+    pub(crate) const fn is_secret(self) -> bool {
         matches!(self, Key::AdminToken)
     }
 
     /// The key this one stands for: itself, or the canonical key of a deprecated alias.
-    pub const fn canonical(self) -> Key {
+    pub(crate) const fn canonical(self) -> Key {
         match self {
             Key::MetricsSamplingRates => Key::MetricsSamplingRate,
             other => other,
@@ -137,7 +137,7 @@ impl Key {
     }
 
     /// Whether this key is a deprecated alias (accepted, but always warned about).
-    pub const fn is_deprecated_alias(self) -> bool {
+    pub(crate) const fn is_deprecated_alias(self) -> bool {
         matches!(self, Key::MetricsSamplingRates)
     }
 }
@@ -155,7 +155,7 @@ impl fmt::Display for Key {
 /// trailing `S`, or (for keys of at least [`MIN_FUZZY_LEN`] characters) within
 /// [`MAX_LOOK_ALIKE_DISTANCE`] edits of the uppercased key. The nearest known key wins;
 /// ties go to the earlier key in [`Key::ALL`] (so the canonical key beats its alias).
-pub fn look_alike(env_key: &str) -> Option<Key> {
+pub(crate) fn look_alike(env_key: &str) -> Option<Key> {
     if Key::from_name(env_key).is_some() {
         return None;
     }

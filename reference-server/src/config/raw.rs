@@ -11,27 +11,27 @@ pub type EnvMap = BTreeMap<String, String>;
 
 /// An unknown env key that looks like one of ours. Its value is never used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LookAlike<'a> {
+pub(crate) struct LookAlike<'a> {
     /// The key as spelled in the environment.
-    pub env_key: &'a str,
+    pub(crate) env_key: &'a str,
     /// Its value as given.
-    pub value: &'a str,
+    pub(crate) value: &'a str,
     /// The known key it was probably meant to be.
-    pub probably_meant: Key,
+    pub(crate) probably_meant: Key,
 }
 
 /// The environment sorted into our keys (exact spellings, values untouched) and
 /// look-alikes; unrelated variables are dropped. Mirrors the input, so the resolver
 /// can say for every setting which exact key it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RawConfig<'a> {
+pub(crate) struct RawConfig<'a> {
     values: BTreeMap<Key, &'a str>,
     look_alikes: Vec<LookAlike<'a>>,
 }
 
 impl<'a> RawConfig<'a> {
     /// Sort `env` into known keys and look-alikes.
-    pub fn from_env(env: &'a EnvMap) -> Self {
+    pub(crate) fn from_env(env: &'a EnvMap) -> Self {
         let mut raw = RawConfig::default();
         for (name, value) in env {
             if let Some(key) = Key::from_name(name) {
@@ -48,13 +48,13 @@ impl<'a> RawConfig<'a> {
     }
 
     /// The raw value of `key`, if the environment spells it exactly.
-    pub fn get(&self, key: Key) -> Option<&'a str> {
+    pub(crate) fn get(&self, key: Key) -> Option<&'a str> {
         self.values.get(&key).copied()
     }
 
     /// Which exact key gives the setting behind `key`, if any: its canonical key if
     /// present, else an alias of it.
-    pub fn setter(&self, key: Key) -> Option<Key> {
+    pub(crate) fn setter(&self, key: Key) -> Option<Key> {
         let canonical = key.canonical();
         // Keys are ordered canonical-first, so the first match is the one that counts.
         self.values
@@ -64,7 +64,7 @@ impl<'a> RawConfig<'a> {
     }
 
     /// The look-alike keys, sorted by env key.
-    pub fn look_alikes(&self) -> &[LookAlike<'a>] {
+    pub(crate) fn look_alikes(&self) -> &[LookAlike<'a>] {
         &self.look_alikes
     }
 }

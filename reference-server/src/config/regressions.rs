@@ -61,8 +61,9 @@ impl Regression {
         }
     }
 
-    /// The bug it brings back, for the loud startup warning.
-    pub const fn description(self) -> &'static str {
+    /// The bug it brings back (the startup warning names switches only).
+    #[cfg(test)]
+    pub(crate) const fn description(self) -> &'static str {
         match self {
             Regression::BufferedBodySize => {
                 "the HTTP middleware reads response bodies to measure them and, like \
@@ -113,12 +114,12 @@ pub struct Regressions(BTreeSet<Regression>);
 
 impl Regressions {
     /// No switch on.
-    pub fn none() -> Self {
+    pub(crate) fn none() -> Self {
         Self::default()
     }
 
     /// Whether `regression` is on; the code paths that re-introduce a bug ask this.
-    pub fn contains(&self, regression: Regression) -> bool {
+    pub(crate) fn contains(&self, regression: Regression) -> bool {
         self.0.contains(&regression)
     }
 
@@ -128,7 +129,8 @@ impl Regressions {
     }
 
     /// How many switches are on.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.0.len()
     }
 
@@ -139,7 +141,7 @@ impl Regressions {
 
     /// Parse `name,name` (whitespace around names allowed, repeats harmless). Every
     /// unknown name is reported at once.
-    pub fn parse(value: &str) -> Result<Self, ConfigErrorKind> {
+    pub(crate) fn parse(value: &str) -> Result<Self, ConfigErrorKind> {
         let value = value.trim();
         if value.is_empty() {
             return Err(ConfigErrorKind::Empty);

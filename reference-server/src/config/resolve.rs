@@ -23,7 +23,7 @@ use super::values::{
 /// warnings seen so far). Pure: reads only `env`.
 ///
 /// With the `silent-config-fallback` regression switch on, nothing is refused (see
-/// [`Resolver::refuse`]); `REFSERVER_REGRESSIONS` itself is resolved first and is always
+/// `Resolver::refuse`); `REFSERVER_REGRESSIONS` itself is resolved first and is always
 /// checked, so an unknown switch name still stops start-up.
 pub fn resolve(env: &EnvMap) -> Result<Config, ConfigErrors> {
     let raw = RawConfig::from_env(env);

@@ -8,13 +8,13 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use super::error::ConfigErrorKind;
 
 /// The built-in sampling rate for a type nobody configured: keep every event.
-pub const DEFAULT_RATE: f64 = 1.0;
+pub(crate) const DEFAULT_RATE: f64 = 1.0;
 
 /// The origin string of a rate that comes from the built-in default.
-pub const DEFAULT_ORIGIN: &str = "default";
+pub(crate) const DEFAULT_ORIGIN: &str = "default";
 
 /// The name of the catch-all entry in a per-type map.
-pub const MAP_DEFAULT_ENTRY: &str = "default";
+pub(crate) const MAP_DEFAULT_ENTRY: &str = "default";
 
 /// The kinds of operation the monitoring records; each has its own sampling rate.
 pub use crate::monitoring::OpType;
@@ -50,7 +50,8 @@ impl SamplingRates {
 
     /// One rate for every type (e.g. a regression's legacy default), or `None` if the
     /// rate is not a finite number in [0, 1].
-    pub fn uniform(rate: f64, origin: impl Into<String>) -> Option<Self> {
+    #[cfg(test)]
+    pub(crate) fn uniform(rate: f64, origin: impl Into<String>) -> Option<Self> {
         if !in_unit_range(rate) {
             return None;
         }
@@ -63,7 +64,7 @@ impl SamplingRates {
 
     /// Parse a value of `key` (a plain rate, a JSON object or a `type=rate` list);
     /// origins name `key`. Surrounding whitespace is ignored.
-    pub fn parse(key: &str, value: &str) -> Result<Self, ConfigErrorKind> {
+    pub(crate) fn parse(key: &str, value: &str) -> Result<Self, ConfigErrorKind> {
         let value = value.trim();
         if value.is_empty() {
             return Err(ConfigErrorKind::Empty);
@@ -82,12 +83,12 @@ impl SamplingRates {
     }
 
     /// Whether both give every type the same rate, whatever the origins.
-    pub fn same_rates(&self, other: &SamplingRates) -> bool {
+    pub(crate) fn same_rates(&self, other: &SamplingRates) -> bool {
         self.rates == other.rates
     }
 
     /// `http=0.1,database=1,render=1`, for messages.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         OpType::ALL
             .iter()
             .map(|op| format!("{op}={}", self.rate(*op)))
@@ -102,7 +103,7 @@ fn in_unit_range(rate: f64) -> bool {
 }
 
 /// A plain rate: a finite number in [0, 1]. `-0` is read as `0`.
-pub fn parse_rate(text: &str) -> Result<f64, ConfigErrorKind> {
+pub(crate) fn parse_rate(text: &str) -> Result<f64, ConfigErrorKind> {
     let rate: f64 = text
         .trim()
         .parse()

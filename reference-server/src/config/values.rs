@@ -9,10 +9,10 @@ use std::time::Duration;
 use super::error::ConfigErrorKind;
 
 /// Minimum length of `ADMIN_TOKEN`, in characters.
-pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
+pub(crate) const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
 /// `true/false/1/0/yes/no`, any case.
-pub fn parse_bool(text: &str) -> Result<bool, ConfigErrorKind> {
+pub(crate) fn parse_bool(text: &str) -> Result<bool, ConfigErrorKind> {
     match text.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),
@@ -21,7 +21,7 @@ pub fn parse_bool(text: &str) -> Result<bool, ConfigErrorKind> {
 }
 
 /// An integer in `min..=max`; negatives, floats and overflow are told apart.
-pub fn parse_integer(text: &str, min: u64, max: u64) -> Result<u64, ConfigErrorKind> {
+pub(crate) fn parse_integer(text: &str, min: u64, max: u64) -> Result<u64, ConfigErrorKind> {
     match text.parse::<i128>() {
         Ok(n) if n < i128::from(min) || n > i128::from(max) => Err(ConfigErrorKind::OutOfRange),
         Ok(n) => u64::try_from(n).map_err(|_| ConfigErrorKind::OutOfRange),
@@ -39,7 +39,7 @@ pub fn parse_integer(text: &str, min: u64, max: u64) -> Result<u64, ConfigErrorK
 }
 
 /// An integer in `min..=max` as `usize`.
-pub fn parse_usize(text: &str, min: usize, max: usize) -> Result<usize, ConfigErrorKind> {
+pub(crate) fn parse_usize(text: &str, min: usize, max: usize) -> Result<usize, ConfigErrorKind> {
     let to_u64 = |n: usize| u64::try_from(n).map_err(|_| ConfigErrorKind::OutOfRange);
     let n = parse_integer(text, to_u64(min)?, to_u64(max)?)?;
     usize::try_from(n).map_err(|_| ConfigErrorKind::OutOfRange)
@@ -47,7 +47,7 @@ pub fn parse_usize(text: &str, min: usize, max: usize) -> Result<usize, ConfigEr
 
 /// Seconds as a finite number > 0 (at least one nanosecond, at most what a
 /// [`Duration`] holds).
-pub fn parse_seconds(text: &str) -> Result<Duration, ConfigErrorKind> {
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, ConfigErrorKind> {
     let secs: f64 = text.parse().map_err(|_| ConfigErrorKind::NotANumber)?;
     if !secs.is_finite() {
         return Err(ConfigErrorKind::NotFinite);
@@ -62,12 +62,12 @@ pub fn parse_seconds(text: &str) -> Result<Duration, ConfigErrorKind> {
 }
 
 /// `ip:port`, IPv4 or bracketed IPv6; port 0 asks the OS for a free port.
-pub fn parse_socket_addr(text: &str) -> Result<SocketAddr, ConfigErrorKind> {
+pub(crate) fn parse_socket_addr(text: &str) -> Result<SocketAddr, ConfigErrorKind> {
     text.parse().map_err(|_| ConfigErrorKind::NotASocketAddr)
 }
 
 /// A path; the caller has already refused empty values.
-pub fn parse_path(text: &str) -> Result<PathBuf, ConfigErrorKind> {
+pub(crate) fn parse_path(text: &str) -> Result<PathBuf, ConfigErrorKind> {
     if text.is_empty() {
         return Err(ConfigErrorKind::Empty);
     }
@@ -75,7 +75,7 @@ pub fn parse_path(text: &str) -> Result<PathBuf, ConfigErrorKind> {
 }
 
 /// An `http://` or `https://` URL with a host and no whitespace, kept as written.
-pub fn parse_http_url(text: &str) -> Result<String, ConfigErrorKind> {
+pub(crate) fn parse_http_url(text: &str) -> Result<String, ConfigErrorKind> {
     let lower = text.to_ascii_lowercase();
     let Some(rest) = lower
         .strip_prefix("http://")
@@ -100,13 +100,13 @@ pub fn parse_http_url(text: &str) -> Result<String, ConfigErrorKind> {
 
 /// The public base URL of the site: an http(s) URL with one trailing `/` removed, so
 /// `format!("{site_url}/notes/x")` never doubles the slash.
-pub fn parse_site_url(text: &str) -> Result<String, ConfigErrorKind> {
+pub(crate) fn parse_site_url(text: &str) -> Result<String, ConfigErrorKind> {
     let url = parse_http_url(text)?;
     Ok(url.strip_suffix('/').map(str::to_owned).unwrap_or(url))
 }
 
 /// A secret of at least [`MIN_ADMIN_TOKEN_LEN`] characters.
-pub fn parse_admin_token(text: &str) -> Result<String, ConfigErrorKind> {
+pub(crate) fn parse_admin_token(text: &str) -> Result<String, ConfigErrorKind> {
     let len = text.chars().count();
     if len < MIN_ADMIN_TOKEN_LEN {
         return Err(ConfigErrorKind::TooShort {

@@ -13,5 +13,7 @@ mod seed;
 
 pub use error::DbError;
 pub use monitored::{MonitoredConnection, Query};
-pub use notes::{NewNote, Note, ping};
-pub use pool::{Pool, PoolOptions, PoolStats};
+pub use pool::Pool;
+
+pub(crate) use notes::{NewNote, Note, ping};
+pub(crate) use pool::PoolOptions;

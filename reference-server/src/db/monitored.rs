@@ -38,7 +38,7 @@ impl Query {
     }
 
     /// The operation name metrics use: statement kind and table, e.g. `SELECT notes`.
-    pub fn operation(&self) -> &str {
+    pub(crate) fn operation(&self) -> &str {
         &self.label().operation
     }
 
@@ -106,7 +106,7 @@ impl<'c> MonitoredConnection<'c> {
     }
 
     /// Runs a query and maps every row.
-    pub fn query_all<T>(
+    pub(crate) fn query_all<T>(
         &self,
         query: &Query,
         params: impl Params,
@@ -125,7 +125,7 @@ impl<'c> MonitoredConnection<'c> {
     }
 
     /// Runs a statement that changes rows; returns how many.
-    pub fn execute(&self, query: &Query, params: impl Params) -> Result<usize, DbError> {
+    pub(crate) fn execute(&self, query: &Query, params: impl Params) -> Result<usize, DbError> {
         self.observe(query, |conn| {
             let changed = conn.prepare_cached(query.sql)?.execute(params)?;
             Ok((changed, changed as u64))

@@ -19,43 +19,46 @@ static PING: Query = Query::new("SELECT 1");
 
 /// A published note; `content` is Markdown.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Note {
+pub(crate) struct Note {
     /// The URL path segment under `/notes/`.
-    pub slug: String,
+    pub(crate) slug: String,
     /// IndieWeb notes are often untitled.
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// Markdown source.
-    pub content: String,
+    pub(crate) content: String,
     /// When the note was published.
-    pub published: DateTime<Utc>,
+    pub(crate) published: DateTime<Utc>,
 }
 
 /// What a Micropub request asks to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewNote {
+pub(crate) struct NewNote {
     /// A requested slug (`mp-slug`), else one is derived from the title or content.
-    pub slug: Option<String>,
+    pub(crate) slug: Option<String>,
     /// The `name` property.
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// The `content` property, Markdown.
-    pub content: String,
+    pub(crate) content: String,
     /// The `published` property; now when absent.
-    pub published: Option<DateTime<Utc>>,
+    pub(crate) published: Option<DateTime<Utc>>,
 }
 
 impl Note {
     /// The newest notes first.
-    pub fn recent(conn: &MonitoredConnection<'_>, limit: u32) -> Result<Vec<Note>, DbError> {
+    pub(crate) fn recent(conn: &MonitoredConnection<'_>, limit: u32) -> Result<Vec<Note>, DbError> {
         conn.query_all(&RECENT, [limit], from_row)
     }
 
     /// One note by slug.
-    pub fn by_slug(conn: &MonitoredConnection<'_>, slug: &str) -> Result<Option<Note>, DbError> {
+    pub(crate) fn by_slug(
+        conn: &MonitoredConnection<'_>,
+        slug: &str,
+    ) -> Result<Option<Note>, DbError> {
         conn.query_opt(&BY_SLUG, [slug], from_row)
     }
 
     /// Stores a new note under a slug no other note has (`hello`, `hello-2`, ...).
-    pub fn insert(conn: &MonitoredConnection<'_>, new: NewNote) -> Result<Note, DbError> {
+    pub(crate) fn insert(conn: &MonitoredConnection<'_>, new: NewNote) -> Result<Note, DbError> {
         let base = base_slug(&new);
         let taken: Vec<String> = conn.query_all(&SLUGS_LIKE, [&base], |row| row.get(0))?;
         let slug = (1..)
@@ -88,7 +91,7 @@ impl Note {
 }
 
 /// Answers when the database does: the health check.
-pub fn ping(conn: &MonitoredConnection<'_>) -> Result<(), DbError> {
+pub(crate) fn ping(conn: &MonitoredConnection<'_>) -> Result<(), DbError> {
     conn.query_opt(&PING, [], |row| row.get::<_, i64>(0))
         .map(|_| ())
 }

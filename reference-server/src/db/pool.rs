@@ -18,11 +18,11 @@ use crate::monitoring::Metrics;
 
 /// How the pool is sized and how long a caller may wait for a connection.
 #[derive(Debug, Clone)]
-pub struct PoolOptions {
+pub(crate) struct PoolOptions {
     /// Connections opened at most.
-    pub max_size: usize,
+    pub(crate) max_size: usize,
     /// How long [`Pool::run`] waits for a free connection before failing.
-    pub acquire_timeout: Duration,
+    pub(crate) acquire_timeout: Duration,
 }
 
 impl Default for PoolOptions {
@@ -36,21 +36,21 @@ impl Default for PoolOptions {
 
 /// Counters shown on the admin dashboard and exported to Prometheus.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-pub struct PoolStats {
+pub(crate) struct PoolStats {
     /// Connections opened so far.
-    pub size: usize,
+    pub(crate) size: usize,
     /// Connections waiting in the pool.
-    pub idle: usize,
+    pub(crate) idle: usize,
     /// Connections lent out right now.
-    pub in_use: usize,
+    pub(crate) in_use: usize,
     /// The configured maximum.
-    pub max_size: usize,
+    pub(crate) max_size: usize,
     /// Connections handed out since start.
-    pub acquired: u64,
+    pub(crate) acquired: u64,
     /// Times a caller had to wait for a connection.
-    pub waits: u64,
+    pub(crate) waits: u64,
     /// Times a caller gave up waiting.
-    pub timeouts: u64,
+    pub(crate) timeouts: u64,
 }
 
 /// A cloneable handle to the pool.
@@ -77,7 +77,7 @@ impl Pool {
     /// Opens (creating if needed) `dir/blog.db`, applies migrations and seeds a fresh
     /// database with the bundled notes. `metrics: None` hands out unmonitored
     /// connections (the `unwired-db-metrics` regression).
-    pub fn open(
+    pub(crate) fn open(
         dir: &Path,
         options: PoolOptions,
         metrics: Option<Arc<Metrics>>,
@@ -115,7 +115,7 @@ impl Pool {
     }
 
     /// Runs `work` with a pooled connection on a blocking thread.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, DbError>
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&MonitoredConnection<'_>) -> Result<T, DbError> + Send + 'static,
@@ -127,7 +127,7 @@ impl Pool {
     }
 
     /// Runs `work` with a pooled connection on the calling thread (benches, start-up).
-    pub fn run_blocking<T>(
+    pub(crate) fn run_blocking<T>(
         &self,
         work: impl FnOnce(&MonitoredConnection<'_>) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
@@ -139,7 +139,7 @@ impl Pool {
     }
 
     /// A consistent-enough snapshot of the pool's counters.
-    pub fn stats(&self) -> PoolStats {
+    pub(crate) fn stats(&self) -> PoolStats {
         let idle = self.lock_idle().len();
         PoolStats {
             size: self.inner.opened.load(Ordering::Relaxed),

@@ -28,10 +28,10 @@ const SEEDS: &[(&str, &str)] = &[
 /// A parsed seed note.
 #[derive(Debug)]
 pub(crate) struct Seed {
-    pub slug: String,
-    pub title: Option<String>,
-    pub published: DateTime<Utc>,
-    pub content: String,
+    pub(crate) slug: String,
+    pub(crate) title: Option<String>,
+    pub(crate) published: DateTime<Utc>,
+    pub(crate) content: String,
 }
 
 /// Parses a note file: a `---` front matter block with `title:` and `published:`, then

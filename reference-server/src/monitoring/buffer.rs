@@ -48,7 +48,7 @@ pub enum EventDetail {
 /// guaranteed events from sampled ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum AdmitReason {
+pub(crate) enum AdmitReason {
     /// One of the first `min_samples` operations of its type.
     MinSamples,
     /// At least as long as the slow threshold.
@@ -59,23 +59,23 @@ pub enum AdmitReason {
 
 /// One recorded operation kept in the buffer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Event {
+pub(crate) struct Event {
     /// Operation type.
     #[serde(rename = "type")]
-    pub op_type: OpType,
+    pub(crate) op_type: OpType,
     /// Operation name, e.g. `GET /notes/{slug}` or `SELECT notes`.
-    pub operation: String,
+    pub(crate) operation: String,
     /// How long it took (serialized as fractional milliseconds).
     #[serde(rename = "duration_ms", serialize_with = "serialize_ms")]
-    pub duration: Duration,
+    pub(crate) duration: Duration,
     /// How it ended.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// When it was recorded, in milliseconds since the Unix epoch.
-    pub timestamp_ms: u64,
+    pub(crate) timestamp_ms: u64,
     /// Why it was admitted.
-    pub reason: AdmitReason,
+    pub(crate) reason: AdmitReason,
     /// Type-specific details.
-    pub detail: EventDetail,
+    pub(crate) detail: EventDetail,
 }
 
 fn serialize_ms<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {

@@ -3,7 +3,7 @@
 //! [`Metrics`] is the shared recorder: every operation updates exact atomic
 //! aggregates (per type and per operation name); sampling decides only which ones also
 //! enter the bounded buffer of recent events. [`MetricsSnapshot`] is the serializable
-//! view for the dashboard; [`Metrics::encode_prometheus`] writes the scrape output.
+//! view for the dashboard; `Metrics::encode_prometheus` writes the scrape output.
 
 mod aggregate;
 mod buffer;
@@ -17,12 +17,10 @@ mod snapshot;
 #[cfg(test)]
 mod tests;
 
-pub use buffer::{AdmitReason, Event, EventDetail};
+pub use buffer::EventDetail;
 pub use op::{OpType, Outcome};
-pub use prometheus::PROMETHEUS_CONTENT_TYPE;
-pub use registry::{MAX_OPERATIONS_PER_TYPE, Metrics, OVERFLOW_OPERATION};
+pub use registry::Metrics;
 pub use settings::MonitorSettings;
-pub use snapshot::{
-    LatencySnapshot, MetricsSnapshot, OperationSnapshot, RatesSnapshot, SettingsSnapshot,
-    TypeSnapshot, TypeSnapshots,
-};
+pub use snapshot::{MetricsSnapshot, TypeSnapshot};
+
+pub(crate) use prometheus::PROMETHEUS_CONTENT_TYPE;

@@ -31,7 +31,7 @@ impl OpType {
 
     /// Position in [`OpType::ALL`], so per-type state lives in fixed arrays (no map
     /// lookup on the hot path).
-    pub const fn index(self) -> usize {
+    pub(crate) const fn index(self) -> usize {
         match self {
             OpType::Http => 0,
             OpType::Database => 1,
@@ -41,7 +41,7 @@ impl OpType {
 
     /// The type named exactly `name` (as [`OpType::as_str`] spells it), for parsers
     /// that map per-type settings.
-    pub fn from_name(name: &str) -> Option<OpType> {
+    pub(crate) fn from_name(name: &str) -> Option<OpType> {
         OpType::ALL.into_iter().find(|op| op.as_str() == name)
     }
 }
@@ -67,7 +67,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Whether this outcome counts towards `errors` (aborted ones do).
-    pub const fn is_error(self) -> bool {
+    pub(crate) const fn is_error(self) -> bool {
         matches!(self, Outcome::Error | Outcome::Aborted)
     }
 }

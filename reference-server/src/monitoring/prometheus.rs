@@ -18,7 +18,7 @@ use super::registry::Metrics;
 
 /// The `Content-Type` of [`Metrics::encode_prometheus`]'s output (OpenMetrics text,
 /// which Prometheus scrapes natively).
-pub const PROMETHEUS_CONTENT_TYPE: &str =
+pub(crate) const PROMETHEUS_CONTENT_TYPE: &str =
     "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// One operation's figures at scrape time.
@@ -206,7 +206,7 @@ impl Metrics {
     /// The Prometheus (OpenMetrics) text exposition of every aggregate, plus
     /// `extra_gauges` (`name`, `help`, value) supplied by the caller, e.g. pool stats.
     /// Serve it with [`PROMETHEUS_CONTENT_TYPE`].
-    pub fn encode_prometheus(&self, extra_gauges: &[(&str, &str, f64)]) -> String {
+    pub(crate) fn encode_prometheus(&self, extra_gauges: &[(&str, &str, f64)]) -> String {
         encode(self, extra_gauges)
     }
 }

@@ -16,11 +16,11 @@ use super::settings::MonitorSettings;
 /// Most distinct operation names kept per type; later new names are folded into
 /// [`OVERFLOW_OPERATION`], so a bug that labels operations with raw paths cannot grow
 /// memory (or the Prometheus output) without bound.
-pub const MAX_OPERATIONS_PER_TYPE: usize = 1000;
+pub(crate) const MAX_OPERATIONS_PER_TYPE: usize = 1000;
 
 /// The operation name that absorbs new names once a type holds
 /// [`MAX_OPERATIONS_PER_TYPE`] of them.
-pub const OVERFLOW_OPERATION: &str = "(other)";
+pub(crate) const OVERFLOW_OPERATION: &str = "(other)";
 
 type OperationMap = DashMap<Box<str>, Arc<Aggregate>, FastBuildHasher>;
 
@@ -97,7 +97,7 @@ impl Metrics {
     /// [`Metrics::record`] for an HTTP request that sent `bytes` body bytes, so response
     /// sizes add up per route and in total.
     #[inline]
-    pub fn record_http<F>(
+    pub(crate) fn record_http<F>(
         &self,
         operation: &str,
         duration: Duration,
@@ -111,7 +111,7 @@ impl Metrics {
     }
 
     /// [`Metrics::record`] with a byte count added to the operation's `bytes` total.
-    pub fn record_with_bytes<F>(
+    pub(crate) fn record_with_bytes<F>(
         &self,
         op: OpType,
         operation: &str,

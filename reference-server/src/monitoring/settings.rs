@@ -11,8 +11,8 @@ use super::op::OpType;
 pub struct MonitorSettings {
     /// Master switch: when false, `record` returns after one branch and nothing is kept.
     pub enabled: bool,
-    /// Probability in `[0, 1]` that an operation enters the event buffer, indexed by
-    /// [`OpType::index`]. Governs the buffer only, never the aggregates. Values outside
+    /// Probability in `[0, 1]` that an operation enters the event buffer, in the order
+    /// of [`OpType::ALL`]. Governs the buffer only, never the aggregates. Values outside
     /// the range are clamped, NaN counts as 0.
     pub rates: [f64; 3],
     /// Operations at least this long are "slow" and always enter the buffer.
@@ -29,7 +29,7 @@ pub struct MonitorSettings {
 
 impl MonitorSettings {
     /// The buffer sampling rate configured for `op`.
-    pub fn rate(&self, op: OpType) -> f64 {
+    pub(crate) fn rate(&self, op: OpType) -> f64 {
         self.rates[op.index()]
     }
 

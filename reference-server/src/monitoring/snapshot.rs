@@ -13,11 +13,11 @@ use super::registry::Metrics;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricsSnapshot {
     /// The settings in effect.
-    pub settings: SettingsSnapshot,
+    pub(crate) settings: SettingsSnapshot,
     /// Figures per operation type, keyed by type name in JSON.
-    pub types: TypeSnapshots,
+    pub(crate) types: TypeSnapshots,
     /// Events in the buffer, newest first.
-    pub recent_events: Vec<Event>,
+    pub(crate) recent_events: Vec<Event>,
 }
 
 impl MetricsSnapshot {
@@ -65,48 +65,48 @@ impl Metrics {
 
     /// [`Metrics::snapshot`] with at most `max_events` of the newest events, for
     /// callers that do not want to copy a large buffer.
-    pub fn snapshot_with_events(&self, max_events: usize) -> MetricsSnapshot {
+    pub(crate) fn snapshot_with_events(&self, max_events: usize) -> MetricsSnapshot {
         MetricsSnapshot::build(self, self.recent_events(max_events))
     }
 }
 
 /// Settings as shown to readers (durations in seconds).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SettingsSnapshot {
+pub(crate) struct SettingsSnapshot {
     /// Whether recording is on.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// Whether the `legacy-sampling` regression is on.
-    pub legacy_sampling: bool,
+    pub(crate) legacy_sampling: bool,
     /// Buffer sampling rate per type.
-    pub rates: RatesSnapshot,
+    pub(crate) rates: RatesSnapshot,
     /// Operations of each type that always enter the buffer.
-    pub min_samples: u64,
+    pub(crate) min_samples: u64,
     /// Capacity of the event buffer.
-    pub buffer_size: usize,
+    pub(crate) buffer_size: usize,
     /// Operations at least this long (seconds) always enter the buffer.
-    pub slow_threshold_seconds: f64,
+    pub(crate) slow_threshold_seconds: f64,
 }
 
 /// Sampling rate per type, keyed by type name in JSON.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RatesSnapshot {
+pub(crate) struct RatesSnapshot {
     /// Rate for `http`.
-    pub http: f64,
+    pub(crate) http: f64,
     /// Rate for `database`.
-    pub database: f64,
+    pub(crate) database: f64,
     /// Rate for `render`.
-    pub render: f64,
+    pub(crate) render: f64,
 }
 
 /// One entry per operation type, so JSON readers write `types.database.count`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TypeSnapshots {
+pub(crate) struct TypeSnapshots {
     /// HTTP requests.
-    pub http: TypeSnapshot,
+    pub(crate) http: TypeSnapshot,
     /// SQL statements.
-    pub database: TypeSnapshot,
+    pub(crate) database: TypeSnapshot,
     /// Template renderings.
-    pub render: TypeSnapshot,
+    pub(crate) render: TypeSnapshot,
 }
 
 /// Exact totals for one type (the merge of its operations) and its sampling figures.
@@ -114,28 +114,28 @@ pub struct TypeSnapshots {
 pub struct TypeSnapshot {
     /// Which type this is.
     #[serde(rename = "type")]
-    pub op_type: OpType,
+    pub(crate) op_type: OpType,
     /// Operations recorded.
     pub count: u64,
     /// Operations admitted to the event buffer (including evicted ones).
     pub sampled: u64,
     /// The sampling rate actually applied to this type (the configured one, clamped to
     /// `[0, 1]`), so a reader can spot a rate that silently differs from what was meant.
-    pub effective_rate: f64,
+    pub(crate) effective_rate: f64,
     /// `sampled / count`: the share of operations that entered the buffer (0 if none);
     /// above `effective_rate` while the minimum-sample guarantee is filling.
-    pub sampled_ratio: f64,
+    pub(crate) sampled_ratio: f64,
     /// Operations that failed (aborted ones included).
-    pub errors: u64,
+    pub(crate) errors: u64,
     /// HTTP bodies dropped before they finished.
-    pub aborted: u64,
+    pub(crate) aborted: u64,
     /// Bytes sent (response bodies for `http`).
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// Latency figures over every operation of this type.
     #[serde(flatten)]
-    pub latency: LatencySnapshot,
+    pub(crate) latency: LatencySnapshot,
     /// Per-operation figures, sorted by name.
-    pub operations: Vec<OperationSnapshot>,
+    pub(crate) operations: Vec<OperationSnapshot>,
 }
 
 impl TypeSnapshot {
@@ -186,39 +186,39 @@ fn applied_rate(rate: f64) -> f64 {
 
 /// Exact totals for one operation name.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct OperationSnapshot {
+pub(crate) struct OperationSnapshot {
     /// Operation name, e.g. `GET /notes/{slug}`.
-    pub name: String,
+    pub(crate) name: String,
     /// Times it ran.
-    pub count: u64,
+    pub(crate) count: u64,
     /// Times it failed (aborted ones included).
-    pub errors: u64,
+    pub(crate) errors: u64,
     /// HTTP bodies dropped before they finished.
-    pub aborted: u64,
+    pub(crate) aborted: u64,
     /// Bytes sent.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// Latency figures.
     #[serde(flatten)]
-    pub latency: LatencySnapshot,
+    pub(crate) latency: LatencySnapshot,
 }
 
 /// Latency in milliseconds. Percentiles are histogram estimates (a bucket's upper
 /// bound, at most 25% above the truth, never above `max_ms`); the rest is exact.
 /// All zero when nothing was recorded.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LatencySnapshot {
+pub(crate) struct LatencySnapshot {
     /// Mean.
-    pub avg_ms: f64,
+    pub(crate) avg_ms: f64,
     /// Fastest.
-    pub min_ms: f64,
+    pub(crate) min_ms: f64,
     /// Slowest.
-    pub max_ms: f64,
+    pub(crate) max_ms: f64,
     /// Median estimate.
-    pub p50_ms: f64,
+    pub(crate) p50_ms: f64,
     /// 95th percentile estimate.
-    pub p95_ms: f64,
+    pub(crate) p95_ms: f64,
     /// 99th percentile estimate.
-    pub p99_ms: f64,
+    pub(crate) p99_ms: f64,
 }
 
 impl LatencySnapshot {

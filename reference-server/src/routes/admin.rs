@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::pages::SITE_NAME;
 use crate::error::AppError;
+use crate::monitoring::PROMETHEUS_CONTENT_TYPE;
 use crate::render::FONT_FILE;
 use crate::state::AppState;
 
@@ -69,7 +70,7 @@ pub(crate) async fn prometheus(
     let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        HeaderValue::from_static(PROMETHEUS_CONTENT_TYPE),
     );
     Ok(response)
 }

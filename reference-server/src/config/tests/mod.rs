@@ -14,9 +14,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use super::effective::DEFAULT_STATIC_DIR;
+use super::error::ConfigErrorKind;
+use super::keys::Key;
 use super::{
-    Config, ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, DEFAULT_STATIC_DIR, Key,
-    OpType, Regression, Source, WarningKind, env_map, resolve,
+    Config, ConfigError, ConfigErrors, ConfigWarning, OpType, Regression, Source, WarningKind,
+    env_map, resolve,
 };
 
 const TOKEN: &str = "0123456789abcdef-token";

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use super::buffer::AdmitReason;
 use super::histogram::bucket_index;
+use super::registry::{MAX_OPERATIONS_PER_TYPE, OVERFLOW_OPERATION};
 use super::*;
 
 fn settings(rate: f64, min_samples: u64) -> MonitorSettings {
