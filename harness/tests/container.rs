@@ -9,26 +9,13 @@
 //! `HARNESS_REQUIRE_DOCKER=1`. Run by libtest-mimic (`harness = false`), so a skip is
 //! counted as one; each test gets its own tokio runtime.
 
-use std::sync::Arc;
+use harness::prerequisite::Prerequisite;
 
-use harness::prerequisite::{Prerequisite, Status};
-use libtest_mimic::Arguments;
+#[path = "support/suite.rs"]
+mod suite;
 
 fn main() {
-    let args = Arguments::from_args();
-    let docker = Prerequisite::Docker;
-    let status = Arc::new(docker.check_process_env());
-    let trials = container::trials(&status);
-    if let Status::Skip(reason) = &*status {
-        let skipped = trials
-            .iter()
-            .filter(|t| t.has_ignored_flag() && args.is_ignored(t) && !args.is_filtered_out(t))
-            .count();
-        if !args.list && skipped > 0 {
-            eprintln!("{}", docker.skip_line(skipped, reason));
-        }
-    }
-    libtest_mimic::run(&args, trials).exit();
+    suite::run(Prerequisite::Docker, container::trials)
 }
 
 // Every name starts `container::`, so `cargo test -p harness container` selects every

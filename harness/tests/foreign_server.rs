@@ -13,26 +13,13 @@
 //! libtest-mimic (`harness = false`), so a skip is counted as one; each test gets its
 //! own tokio runtime.
 
-use std::sync::Arc;
+use harness::prerequisite::Prerequisite;
 
-use harness::prerequisite::{Prerequisite, Status};
-use libtest_mimic::Arguments;
+#[path = "support/suite.rs"]
+mod suite;
 
 fn main() {
-    let args = Arguments::from_args();
-    let nginx = Prerequisite::Nginx;
-    let status = Arc::new(nginx.check_process_env());
-    let trials = foreign_server::trials(&status);
-    if let Status::Skip(reason) = &*status {
-        let skipped = trials
-            .iter()
-            .filter(|t| t.has_ignored_flag() && args.is_ignored(t) && !args.is_filtered_out(t))
-            .count();
-        if !args.list && skipped > 0 {
-            eprintln!("{}", nginx.skip_line(skipped, reason));
-        }
-    }
-    libtest_mimic::run(&args, trials).exit();
+    suite::run(Prerequisite::Nginx, foreign_server::trials)
 }
 
 // Every name starts `foreign_server::`, so `cargo test -p harness foreign_server`
