@@ -13,4 +13,3 @@ mod token_endpoint;
 
 pub use file::{Catch, Scenario, ScenarioFileError, Variant};
 pub use runner::{RunOptions, run_scenario, run_scenarios};
-pub use token_endpoint::TokenEndpoint;

@@ -158,10 +158,14 @@ pub async fn run_scenario(
                 }
             }
         }
-        if failed && let Some(target) = &cx.target {
+        // A failed variant shows what its server said; a URL server says nothing.
+        if failed
+            && let Some(output) = cx.target.as_ref().map(|t| t.output())
+            && !output.is_empty()
+        {
             reporter.on_event(&RunEvent::TargetOutput {
                 scenario: name.clone(),
-                output: target.output(),
+                output,
             });
         }
     }

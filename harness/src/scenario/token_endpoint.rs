@@ -7,21 +7,20 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::server::Kind;
 
 /// A running mock endpoint; stops when dropped.
-pub struct TokenEndpoint {
+pub(crate) struct TokenEndpoint {
     server: MockServer,
 }
 
 impl TokenEndpoint {
-    /// Accepts exactly `token` (answering `me` and `scope`), rejects every other with 401.
-    /// Listens on 127.0.0.1.
-    pub async fn start(token: &str, me: &str, scope: &str) -> Self {
-        Self::mount(MockServer::start().await, token, me, scope).await
-    }
-
-    /// Like [`TokenEndpoint::start`], where a server of `kind` can reach it (on the
-    /// Docker bridge gateway for a container, on 127.0.0.1 otherwise: the server
-    /// model knows which).
-    pub async fn start_for(kind: Kind, token: &str, me: &str, scope: &str) -> Result<Self, String> {
+    /// Accepts exactly `token` (answering `me` and `scope`), rejects every other with
+    /// 401; listens where a server of `kind` can reach it (on the Docker bridge gateway
+    /// for a container, on 127.0.0.1 otherwise: the server model knows which).
+    pub(crate) async fn start_for(
+        kind: Kind,
+        token: &str,
+        me: &str,
+        scope: &str,
+    ) -> Result<Self, String> {
         let listener = kind
             .reachable_listener()
             .await
@@ -51,12 +50,7 @@ impl TokenEndpoint {
     }
 
     /// The URL to put in the target's `TOKEN_ENDPOINT`.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("{}/token", self.server.uri())
-    }
-
-    /// How many verification requests the target made.
-    pub async fn calls(&self) -> usize {
-        self.server.received_requests().await.map_or(0, |r| r.len())
     }
 }
