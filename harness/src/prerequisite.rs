@@ -108,6 +108,36 @@ impl Prerequisite {
         self.check(|key| std::env::var_os(key))
     }
 
+    /// Writes `<dir>/<suite>.xml`, a JUnit report of `tests` skipped for `reason`, so
+    /// CI shows a skipped suite as skipped (cargo test and nextest's JUnit leave
+    /// ignored tests out). Returns the file written.
+    pub fn write_skipped_junit(
+        self,
+        dir: &Path,
+        suite: &str,
+        tests: &[String],
+        reason: &Unavailable,
+    ) -> std::io::Result<PathBuf> {
+        use quick_junit::{Report, TestCase, TestCaseStatus, TestSuite};
+        let message = format!(
+            "{reason} (set {}=1 to make this a failure)",
+            self.require_var()
+        );
+        let mut junit_suite = TestSuite::new(suite);
+        for name in tests {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(message.as_str());
+            junit_suite.add_test_case(TestCase::new(name.as_str(), status));
+        }
+        let mut report = Report::new(suite);
+        report.add_test_suite(junit_suite);
+        let xml = report.to_string().map_err(std::io::Error::other)?;
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(format!("{suite}.xml"));
+        std::fs::write(&path, xml)?;
+        Ok(path)
+    }
+
     /// The one stderr line a suite prints when it skips `tests` tests for `reason`.
     pub fn skip_line(self, tests: usize, reason: &Unavailable) -> String {
         let plural = if tests == 1 { "" } else { "s" };
@@ -229,6 +259,23 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    #[test]
+    fn a_skipped_suite_writes_junit_skipped_elements() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = Prerequisite::Nginx
+            .write_skipped_junit(
+                dir.path(),
+                "foreign_server",
+                &["a".to_owned(), "b".to_owned()],
+                &Unavailable::NoNginx,
+            )
+            .expect("written");
+        let xml = std::fs::read_to_string(path).expect("read");
+        assert_eq!(xml.matches("<skipped").count(), 2, "{xml}");
+        assert!(xml.contains("disabled=\"2\""), "{xml}");
+        assert!(xml.contains("HARNESS_REQUIRE_NGINX=1"), "{xml}");
+    }
 
     fn lookup(pairs: &[(&str, &OsStr)]) -> impl Fn(&str) -> Option<OsString> + use<> {
         let map: BTreeMap<String, OsString> = pairs

@@ -15,7 +15,7 @@ use harness::prerequisite::Prerequisite;
 mod suite;
 
 fn main() {
-    suite::run(Prerequisite::Docker, container::trials)
+    suite::run("container", Prerequisite::Docker, container::trials)
 }
 
 // Every name starts `container::`, so `cargo test -p harness container` selects every

@@ -19,7 +19,11 @@ use harness::prerequisite::Prerequisite;
 mod suite;
 
 fn main() {
-    suite::run(Prerequisite::Nginx, foreign_server::trials)
+    suite::run(
+        "foreign_server",
+        Prerequisite::Nginx,
+        foreign_server::trials,
+    )
 }
 
 // Every name starts `foreign_server::`, so `cargo test -p harness foreign_server`

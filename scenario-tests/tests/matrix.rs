@@ -6,6 +6,8 @@
 //! reported ignored (skipped) with one line on stderr, or fail with the reason when
 //! `HARNESS_REQUIRE_DOCKER=1`. Each test gets its own tokio runtime.
 
+use std::path::Path;
+
 use harness::prerequisite::{Prerequisite, Status};
 use harness::scenario::Scenario;
 use libtest_mimic::{Arguments, Trial};
@@ -36,12 +38,19 @@ fn main() {
         }
     }
     if let Status::Skip(reason) = &status {
-        let skipped = trials
+        let skipped: Vec<String> = trials
             .iter()
-            .filter(|t| t.has_ignored_flag() && !args.is_filtered_out(t))
-            .count();
-        if !args.list && skipped > 0 {
-            eprintln!("{}", docker.skip_line(skipped, reason));
+            .filter(|t| t.has_ignored_flag() && args.is_ignored(t) && !args.is_filtered_out(t))
+            .map(|t| t.name().to_owned())
+            .collect();
+        if !args.list && !skipped.is_empty() {
+            eprintln!("{}", docker.skip_line(skipped.len(), reason));
+            // Listed as JUnit `skipped` elements too: CI shows a skip, never a pass.
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/rc-report/skipped");
+            match docker.write_skipped_junit(&dir, "scenario-matrix", &skipped, reason) {
+                Ok(path) => eprintln!("skipped tests listed in {}", path.display()),
+                Err(e) => eprintln!("cannot write the skipped-tests JUnit report: {e}"),
+            }
         }
     }
     libtest_mimic::run(&args, trials).exit();
