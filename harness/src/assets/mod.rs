@@ -15,9 +15,9 @@ mod manifest;
 mod media;
 
 pub(crate) use check::{SiteCheck, check_site_counted};
-pub use check::{check_asset, check_site};
+pub use check::check_site;
 pub use css::{CssScan, links_in_css, scan_css};
-pub use discover::{Asset, AssetOptions, Discovery, StaticDir, VIA_STATIC_DIR, discover};
+pub use discover::{Asset, AssetOptions, Discovery, StaticDir, discover};
 pub use html::links_in_html;
 pub use link::{Expect, Link};
 pub use manifest::{ManifestError, ManifestErrorKind, links_in_manifest};

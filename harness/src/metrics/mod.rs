@@ -8,9 +8,10 @@ mod compare;
 mod json;
 mod prometheus;
 
-pub use compare::{Comparison, Op};
-pub use json::read_pointer;
-pub use prometheus::{PromSelector, Series, parse_exposition};
+pub(crate) use compare::Comparison;
+pub(crate) use json::read_pointer;
+pub(crate) use prometheus::PromSelector;
+pub use prometheus::{Series, parse_exposition};
 
 /// Why a metric could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -57,7 +58,7 @@ pub enum MetricsError {
 }
 
 /// Fetches `url` with an optional bearer token and returns the body text.
-pub async fn fetch(
+pub(crate) async fn fetch(
     client: &reqwest::Client,
     url: &url::Url,
     bearer: Option<&str>,
