@@ -14,8 +14,8 @@ mod link;
 mod manifest;
 mod media;
 
-pub(crate) use check::{SiteCheck, check_site_counted};
 pub use check::check_site;
+pub(crate) use check::{SiteCheck, check_site_counted};
 pub use css::{CssScan, links_in_css, scan_css};
 pub use discover::{Asset, AssetOptions, Discovery, StaticDir, discover};
 pub use html::links_in_html;
