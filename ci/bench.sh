@@ -83,6 +83,8 @@ harness() {
 stage=${1:-}
 case "$stage" in
 smoke)
+    # The instruction benches run once too, through gungraun's runner.
+    ensure_runner
     cargo test --locked -p rc-benches --benches
     ;;
 instructions)
