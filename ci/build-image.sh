@@ -15,6 +15,7 @@
 #   IMAGE            repository name (default rc-harness/reference-server)
 #   SKIP_CARGO=1     use the binary already in target/static (no cargo invocation)
 #   FORCE=1          rebuild the image even when the inputs hash matches
+#   IMAGE_PROFILE    cargo profile of the binary (default release; CI: ci-image)
 #   DOCKER_HOST      honoured by the docker CLI as usual
 #
 # No registry is used: nothing is pulled, nothing is pushed.
@@ -26,7 +27,10 @@ cd "$ROOT"
 IMAGE="${IMAGE:-rc-harness/reference-server}"
 TRIPLE="x86_64-unknown-linux-gnu"
 TARGET_DIR="$ROOT/target/static"
-BINARY="$TARGET_DIR/$TRIPLE/release/reference-server"
+# The cargo profile of the binary: `release` for an image to ship; CI, which builds it
+# only to test the container mode, sets IMAGE_PROFILE=ci-image (quicker to build).
+PROFILE="${IMAGE_PROFILE:-release}"
+BINARY="$TARGET_DIR/$TRIPLE/$PROFILE/reference-server"
 DOCKERFILE="$ROOT/ci/Dockerfile"
 STATIC_SRC="$ROOT/fixtures/site/static"
 CONTEXT="$ROOT/target/image-context"
@@ -48,12 +52,12 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 if [[ "${SKIP_CARGO:-0}" != 1 ]]; then
-    log "cargo build --release -p reference-server --target $TRIPLE (static)"
+    log "cargo build --profile $PROFILE -p reference-server --target $TRIPLE (static)"
     # RUSTFLAGS applies only to the target crate with an explicit --target, not to build
     # scripts or proc macros. CARGO_ENCODED_RUSTFLAGS would override it: drop it.
     env -u CARGO_ENCODED_RUSTFLAGS \
         RUSTFLAGS="-C target-feature=+crt-static" \
-        nice -n 10 cargo build --quiet --release -p reference-server \
+        nice -n 10 cargo build --quiet --profile "$PROFILE" -p reference-server \
         --target "$TRIPLE" --target-dir "$TARGET_DIR"
 fi
 [[ -x "$BINARY" ]] || { log "missing binary $BINARY"; exit 1; }
