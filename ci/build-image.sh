@@ -15,7 +15,8 @@
 #   IMAGE            repository name (default rc-harness/reference-server)
 #   SKIP_CARGO=1     use the binary already in target/static (no cargo invocation)
 #   FORCE=1          rebuild the image even when the inputs hash matches
-#   IMAGE_PROFILE    cargo profile of the binary (default release; CI: ci-image)
+#   IMAGE_PROFILE    release (default): a static binary; dev: the workspace's debug
+#                    binary and its shared libraries (what .ci/run uses)
 #   DOCKER_HOST      honoured by the docker CLI as usual
 #
 # No registry is used: nothing is pulled, nothing is pushed.
@@ -27,10 +28,16 @@ cd "$ROOT"
 IMAGE="${IMAGE:-rc-harness/reference-server}"
 TRIPLE="x86_64-unknown-linux-gnu"
 TARGET_DIR="$ROOT/target/static"
-# The cargo profile of the binary: `release` for an image to ship; CI, which builds it
-# only to test the container mode, sets IMAGE_PROFILE=ci-image (quicker to build).
+# The cargo profile of the binary: `release` (default) builds a static binary, the
+# image to ship. `dev`, what CI sets to test the container mode, takes the workspace's
+# own debug binary (no second compile of the dependency tree) and copies the shared
+# libraries it links to into the image beside it.
 PROFILE="${IMAGE_PROFILE:-release}"
-BINARY="$TARGET_DIR/$TRIPLE/$PROFILE/reference-server"
+if [[ "$PROFILE" == dev ]]; then
+    BINARY="$ROOT/target/debug/reference-server"
+else
+    BINARY="$TARGET_DIR/$TRIPLE/$PROFILE/reference-server"
+fi
 DOCKERFILE="$ROOT/ci/Dockerfile"
 STATIC_SRC="$ROOT/fixtures/site/static"
 CONTEXT="$ROOT/target/image-context"
@@ -51,7 +58,10 @@ if command -v flock >/dev/null 2>&1; then
     flock 9
 fi
 
-if [[ "${SKIP_CARGO:-0}" != 1 ]]; then
+if [[ "${SKIP_CARGO:-0}" != 1 && "$PROFILE" == dev ]]; then
+    log "cargo build -p reference-server (dev, dynamically linked)"
+    cargo build --quiet -p reference-server
+elif [[ "${SKIP_CARGO:-0}" != 1 ]]; then
     log "cargo build --profile $PROFILE -p reference-server --target $TRIPLE (static)"
     # RUSTFLAGS applies only to the target crate with an explicit --target, not to build
     # scripts or proc macros. CARGO_ENCODED_RUSTFLAGS would override it: drop it.
@@ -62,8 +72,9 @@ if [[ "${SKIP_CARGO:-0}" != 1 ]]; then
 fi
 [[ -x "$BINARY" ]] || { log "missing binary $BINARY"; exit 1; }
 
-# A dynamically linked binary would start nowhere in a scratch image: refuse it.
-if command -v file >/dev/null 2>&1; then
+# A dynamically linked binary would start nowhere in a scratch image without its
+# libraries: refuse it, unless they are copied in (the dev profile).
+if [[ "$PROFILE" != dev ]] && command -v file >/dev/null 2>&1; then
     if ! file -L "$BINARY" | grep -Eq 'statically linked|static-pie linked'; then
         log "$BINARY is not statically linked: $(file -L "$BINARY")"
         exit 1
@@ -107,6 +118,14 @@ if command -v strip >/dev/null 2>&1; then
     strip --strip-all "$CONTEXT/reference-server"
 fi
 cp -R "$STATIC_SRC" "$CONTEXT/static"
+# The shared libraries (and the loader) a dynamically linked binary needs, at their
+# own paths; empty for a static one.
+mkdir -p "$CONTEXT/libs"
+if [[ "$PROFILE" == dev ]]; then
+    ldd "$BINARY" | grep -oE '/[^ ]+' | while read -r lib; do
+        cp --parents -L "$lib" "$CONTEXT/libs"
+    done
+fi
 
 log "docker build -t $IMAGE:dev -t $IMAGE:$SHORT"
 # The classic builder is enough for FROM scratch; BuildKit may not be installed.
