@@ -138,6 +138,16 @@ impl Prerequisite {
         Ok(path)
     }
 
+    /// Says that a suite's `tests` are skipped for `reason`: one stderr line, and JUnit
+    /// `skipped` elements in `<dir>/<suite>.xml` (see [`Self::write_skipped_junit`]).
+    pub fn report_skipped(self, dir: &Path, suite: &str, tests: &[String], reason: &Unavailable) {
+        eprintln!("{}", self.skip_line(tests.len(), reason));
+        match self.write_skipped_junit(dir, suite, tests, reason) {
+            Ok(path) => eprintln!("skipped tests listed in {}", path.display()),
+            Err(e) => eprintln!("cannot write the skipped-tests JUnit report: {e}"),
+        }
+    }
+
     /// The one stderr line a suite prints when it skips `tests` tests for `reason`.
     pub fn skip_line(self, tests: usize, reason: &Unavailable) -> String {
         let plural = if tests == 1 { "" } else { "s" };

@@ -26,12 +26,8 @@ pub fn run(
             .map(|t| t.name().to_owned())
             .collect();
         if !args.list && !skipped.is_empty() {
-            eprintln!("{}", prerequisite.skip_line(skipped.len(), reason));
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/rc-report/skipped");
-            match prerequisite.write_skipped_junit(&dir, suite, &skipped, reason) {
-                Ok(path) => eprintln!("skipped tests listed in {}", path.display()),
-                Err(e) => eprintln!("cannot write the skipped-tests JUnit report: {e}"),
-            }
+            prerequisite.report_skipped(&dir, suite, &skipped, reason);
         }
     }
     libtest_mimic::run(&args, trials).exit()
