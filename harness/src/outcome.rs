@@ -36,6 +36,23 @@ pub enum Verdict {
         /// What it got, e.g. `status 500`.
         seen: String,
     },
+    /// The target did not take an optional feature (an RFC "MAY", such as answering
+    /// `Range`): reported everywhere, but never a reason to fail the release.
+    Warn {
+        /// What a server that takes the feature would answer.
+        expected: String,
+        /// What it answered.
+        seen: String,
+    },
+}
+
+/// How much a broken expectation weighs: the RFC's words decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// A MUST (or a feature the server advertised, or the scenario requires): fails.
+    Must,
+    /// A MAY not taken: warns.
+    May,
 }
 
 impl Verdict {
@@ -51,9 +68,42 @@ impl Verdict {
         }
     }
 
-    /// Whether the expectation held.
+    /// Builds `Pass` when `ok`, else a failure or a warning as `severity` says.
+    pub fn judge(
+        ok: bool,
+        severity: Severity,
+        expected: impl Into<String>,
+        seen: impl Into<String>,
+    ) -> Self {
+        match (ok, severity) {
+            (true, _) => Self::Pass,
+            (false, Severity::Must) => Self::Fail {
+                expected: expected.into(),
+                seen: seen.into(),
+            },
+            (false, Severity::May) => Self::Warn {
+                expected: expected.into(),
+                seen: seen.into(),
+            },
+        }
+    }
+
+    /// Whether the check does not fail the run: it passed, or only warned.
     pub fn passed(&self) -> bool {
-        matches!(self, Self::Pass)
+        !matches!(self, Self::Fail { .. })
+    }
+
+    /// Whether the check warned.
+    pub fn warned(&self) -> bool {
+        matches!(self, Self::Warn { .. })
+    }
+
+    /// What was expected and seen, for a failure or a warning.
+    pub fn expected_and_seen(&self) -> Option<(&str, &str)> {
+        match self {
+            Self::Pass => None,
+            Self::Fail { expected, seen } | Self::Warn { expected, seen } => Some((expected, seen)),
+        }
     }
 }
 
@@ -118,9 +168,14 @@ impl CheckOutcome {
         }
     }
 
-    /// Whether the check passed.
+    /// Whether the check does not fail the run (a pass or a warning).
     pub fn passed(&self) -> bool {
         self.verdict.passed()
+    }
+
+    /// Whether the check warned.
+    pub fn warned(&self) -> bool {
+        self.verdict.warned()
     }
 
     /// The name reports show: prefixed with its variant (`[rate-0.1] ...`) when the

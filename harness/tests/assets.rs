@@ -262,7 +262,7 @@ mod assets {
         assert_eq!(outcome.kind, CheckKind::Asset);
         match &outcome.verdict {
             Verdict::Fail { expected, seen } => (&outcome.location, expected, seen),
-            Verdict::Pass => panic!("{name} passed"),
+            other => panic!("{name} did not fail: {other:?}"),
         }
     }
 

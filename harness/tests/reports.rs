@@ -224,7 +224,7 @@ fn json_report() -> Result<(), report::RenderError> {
     let (report, _) = run_through_fanout();
     let json = report::json::render(&report)?;
     let doc: serde_json::Value = serde_json::from_str(&json).map_err(report::RenderError::Json)?;
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     redacted(|| insta::assert_snapshot!("json", json));
     Ok(())
 }

@@ -11,7 +11,6 @@ pub mod matrix;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use harness::outcome::Verdict;
 use harness::report::RunReport;
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
 use harness::server::TargetSpec;
@@ -53,14 +52,14 @@ pub async fn run(
 pub fn failure_lines(report: &RunReport) -> Vec<String> {
     let mut lines: Vec<String> = report
         .failures()
-        .filter_map(|(scenario, check)| match &check.verdict {
-            Verdict::Fail { expected, seen } => Some(format!(
+        .filter_map(|(scenario, check)| {
+            let (expected, seen) = check.verdict.expected_and_seen()?;
+            Some(format!(
                 "{}/{}: expected {expected}, seen {seen} at {}",
                 scenario.name,
                 check.title(),
                 check.location
-            )),
-            Verdict::Pass => None,
+            ))
         })
         .collect();
     for scenario in report.scenarios() {

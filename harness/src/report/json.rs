@@ -7,15 +7,19 @@
 //! ```text
 //! { schema_version, verdict: "pass"|"fail", exit_code, headline,
 //!   run: { target, planned: [name], duration_ms: number|null },
-//!   totals: { scenarios, scenarios_failed, scenarios_errored, checks, passed, failed },
+//!   totals: { scenarios, scenarios_failed, scenarios_errored, checks, passed, warned, failed },
 //!   scenarios: [ { name, verdict, duration_ms: number|null,
-//!                  totals: { checks, passed, failed },
-//!                  checks: [ { name, kind, location, verdict, expected?, seen?, duration_ms } ],
+//!                  totals: { checks, passed, warned, failed },
+//!                  checks: [ { name, kind, location, verdict: "pass"|"warn"|"fail",
+//!                              expected?, seen?, duration_ms, origin? } ],
 //!                  errors: [ { kind, message } ],
 //!                  target_output: string|null } ] }
 //! ```
 //!
 //! Durations are milliseconds as numbers, to the microsecond (`15.002`).
+//!
+//! Version 2 added the `"warn"` check verdict and the `warned` counts (a warning
+//! counts as passed: it never fails the run).
 
 use std::time::Duration;
 
@@ -31,7 +35,7 @@ use crate::outcome::{CheckKind, CheckOutcome, Origin, Verdict};
 pub const FILE_NAME: &str = "report.json";
 
 /// The version of the document's schema.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 
 /// Renders the run as a pretty-printed JSON document, ending with a newline.
 pub fn render(report: &RunReport) -> Result<String, RenderError> {
@@ -44,7 +48,7 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
 #[derive(Serialize)]
 struct Document<'a> {
     schema_version: u32,
-    verdict: Pass,
+    verdict: Outcome,
     exit_code: i32,
     headline: String,
     run: Run<'a>,
@@ -54,12 +58,13 @@ struct Document<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
-enum Pass {
+enum Outcome {
     Pass,
+    Warn,
     Fail,
 }
 
-impl Pass {
+impl Outcome {
     fn from(passed: bool) -> Self {
         if passed { Self::Pass } else { Self::Fail }
     }
@@ -79,13 +84,14 @@ struct Totals {
     scenarios_errored: usize,
     checks: usize,
     passed: usize,
+    warned: usize,
     failed: usize,
 }
 
 #[derive(Serialize)]
 struct Scenario<'a> {
     name: &'a str,
-    verdict: Pass,
+    verdict: Outcome,
     duration_ms: Option<f64>,
     totals: ScenarioTotals,
     checks: Vec<Check<'a>>,
@@ -97,6 +103,7 @@ struct Scenario<'a> {
 struct ScenarioTotals {
     checks: usize,
     passed: usize,
+    warned: usize,
     failed: usize,
 }
 
@@ -105,7 +112,7 @@ struct Check<'a> {
     name: String,
     kind: CheckKind,
     location: &'a str,
-    verdict: Pass,
+    verdict: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     expected: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,7 +139,7 @@ impl<'a> Document<'a> {
         let t = report.totals();
         Self {
             schema_version: SCHEMA_VERSION,
-            verdict: Pass::from(report.passed()),
+            verdict: Outcome::from(report.passed()),
             exit_code: exit_codes::for_run(report),
             headline: report.headline(),
             run: Run {
@@ -146,6 +153,7 @@ impl<'a> Document<'a> {
                 scenarios_errored: t.scenarios_errored,
                 checks: t.checks,
                 passed: t.passed,
+                warned: t.warned,
                 failed: t.failed,
             },
             scenarios: report.scenarios().iter().map(Scenario::new).collect(),
@@ -157,11 +165,12 @@ impl<'a> Scenario<'a> {
     fn new(s: &'a ScenarioReport) -> Self {
         Self {
             name: &s.name,
-            verdict: Pass::from(!s.failed()),
+            verdict: Outcome::from(!s.failed()),
             duration_ms: s.duration.map(millis),
             totals: ScenarioTotals {
                 checks: s.checks.len(),
                 passed: s.passed_checks(),
+                warned: s.warned_checks(),
                 failed: s.failed_checks(),
             },
             checks: s.checks.iter().map(Check::new).collect(),
@@ -180,15 +189,16 @@ impl<'a> Scenario<'a> {
 
 impl<'a> Check<'a> {
     fn new(c: &'a CheckOutcome) -> Self {
-        let (expected, seen) = match &c.verdict {
-            Verdict::Pass => (None, None),
-            Verdict::Fail { expected, seen } => (Some(expected.as_str()), Some(seen.as_str())),
-        };
+        let (expected, seen) = c.verdict.expected_and_seen().unzip();
         Self {
             name: c.title(),
             kind: c.kind,
             location: &c.location,
-            verdict: Pass::from(c.passed()),
+            verdict: match c.verdict {
+                Verdict::Pass => Outcome::Pass,
+                Verdict::Warn { .. } => Outcome::Warn,
+                Verdict::Fail { .. } => Outcome::Fail,
+            },
             expected,
             seen,
             duration_ms: millis(c.duration),
@@ -209,6 +219,19 @@ mod tests {
     }
 
     #[test]
+    fn json_marks_warnings_and_counts_them() -> Result<(), Box<dyn std::error::Error>> {
+        let report = RunReport::from_events(&crate::report::test_support::warning_events("w"));
+        let doc: serde_json::Value = serde_json::from_str(&render(&report)?)?;
+        assert_eq!(doc["verdict"], "pass");
+        assert_eq!(doc["totals"]["warned"], 1);
+        assert_eq!(doc["scenarios"][0]["totals"]["warned"], 1);
+        let check = &doc["scenarios"][0]["checks"][1];
+        assert_eq!(check["verdict"], "warn");
+        assert_eq!(check["seen"], "status 200, the whole file");
+        Ok(())
+    }
+
+    #[test]
     fn report_json_has_schema_totals_and_failures() {
         let mut events = scenario_events("a", 1, 1);
         events.push(error_event("b", ScenarioErrorKind::TargetNotReady));
@@ -218,7 +241,7 @@ mod tests {
         let report = RunReport::from_events(&events);
         let text = render(&report).unwrap_or_default();
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        assert_eq!(doc["schema_version"], 1);
+        assert_eq!(doc["schema_version"], 2);
         assert_eq!(doc["verdict"], "fail");
         assert_eq!(doc["exit_code"], 1);
         assert_eq!(doc["run"]["duration_ms"], 1500.0);

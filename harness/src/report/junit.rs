@@ -37,7 +37,7 @@ fn suite(scenario: &ScenarioReport) -> TestSuite {
     }
     for check in &scenario.checks {
         let status = match &check.verdict {
-            Verdict::Pass => TestCaseStatus::success(),
+            Verdict::Pass | Verdict::Warn { .. } => TestCaseStatus::success(),
             Verdict::Fail { expected, seen } => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 status
@@ -59,6 +59,12 @@ fn suite(scenario: &ScenarioReport) -> TestSuite {
         let mut case = TestCase::new(check.title(), status);
         case.set_classname(format!("{}.{}", scenario.name, kind_name(check.kind)))
             .set_time(check.duration);
+        if let Verdict::Warn { .. } = &check.verdict {
+            // A warning passes: CI shows it as a property and in the case's output.
+            case.add_property(("severity", "warning"));
+            let message = failure_message(check).unwrap_or_default();
+            case.set_system_out(format!("warning: {message}"));
+        }
         if let Some(origin) = &check.origin {
             case.add_property(("step", origin.step.to_string().as_str()));
             if let Some(variant) = &origin.variant {
@@ -112,6 +118,19 @@ mod tests {
                 Duration::from_millis(1500),
             ),
         }
+    }
+
+    #[test]
+    fn junit_warnings_pass_with_a_property_and_output() -> Result<(), RenderError> {
+        let report = RunReport::from_events(&crate::report::test_support::warning_events("w"));
+        let xml = render(&report)?;
+        assert!(!xml.contains("<failure"), "{xml}");
+        assert!(xml.contains(r#"name="severity" value="warning""#), "{xml}");
+        assert!(
+            xml.contains("warning: expected status 206 (RFC 9110 §14.2 MAY), seen status 200"),
+            "{xml}"
+        );
+        Ok(())
     }
 
     #[test]

@@ -12,7 +12,6 @@ use super::error::RenderError;
 use super::run_report::RunReport;
 use super::text::{human_duration, kind_name};
 use crate::exit_codes;
-use crate::outcome::Verdict;
 
 /// The file name `write_all` uses.
 pub const FILE_NAME: &str = "summary.md";
@@ -23,11 +22,50 @@ const MAX_LISTED_FAILURES: usize = 50;
 
 const PASS_ICON: &str = "✅";
 const FAIL_ICON: &str = "❌";
+const WARN_ICON: &str = "⚠️";
 
 /// Renders the run as Markdown. Never fails; the `Result` keeps the interface of the
 /// other formats.
 pub fn render(report: &RunReport) -> Result<String, RenderError> {
     Ok(summary(report))
+}
+
+/// The warnings, one line each (they never fail the run, so they come before the
+/// failures and are listed even when the run passes).
+fn warnings(report: &RunReport, md: &mut String) {
+    let mut warnings = report.warnings().peekable();
+    if warnings.peek().is_none() {
+        return;
+    }
+    md.push_str("### Warnings\n\n");
+    let mut listed = 0;
+    for (scenario, check) in warnings {
+        if listed == MAX_LISTED_FAILURES {
+            listed += 1;
+            continue;
+        }
+        listed += 1;
+        let Some((expected, seen)) = check.verdict.expected_and_seen() else {
+            continue;
+        };
+        let _ = writeln!(
+            md,
+            "- {WARN_ICON} {} / {}: expected {}, seen {} at {}",
+            escape_text(&scenario.name),
+            escape_text(&check.title()),
+            code_span(expected),
+            code_span(seen),
+            code_span(&check.location),
+        );
+    }
+    if listed > MAX_LISTED_FAILURES {
+        let _ = writeln!(
+            md,
+            "- … and {} more (see the JUnit and JSON reports)",
+            listed - MAX_LISTED_FAILURES
+        );
+    }
+    md.push('\n');
 }
 
 fn summary(report: &RunReport) -> String {
@@ -70,6 +108,7 @@ fn summary(report: &RunReport) -> String {
         md.push('\n');
     }
 
+    warnings(report, &mut md);
     if report.passed() {
         return md;
     }
@@ -93,7 +132,7 @@ fn summary(report: &RunReport) -> String {
                 continue;
             }
             listed += 1;
-            if let Verdict::Fail { expected, seen } = &check.verdict {
+            if let Some((expected, seen)) = check.verdict.expected_and_seen() {
                 let _ = writeln!(
                     md,
                     "\n**{}** ({})\n\n- where: {}\n- expected: {}\n- seen: {}",
@@ -177,9 +216,20 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::outcome::{CheckKind, CheckOutcome};
+    use crate::outcome::{CheckKind, CheckOutcome, Verdict};
     use crate::report::test_support::scenario_events;
     use crate::report::{Reporter, RunEvent};
+
+    #[test]
+    fn markdown_lists_warnings_even_when_the_run_passes() -> Result<(), RenderError> {
+        let report = RunReport::from_events(&crate::report::test_support::warning_events("w"));
+        let md = render(&report)?;
+        assert!(md.starts_with(&format!("## {PASS_ICON} ")), "{md}");
+        assert!(md.contains("### Warnings"), "{md}");
+        assert!(md.contains("Range /a.css"), "{md}");
+        assert!(!md.contains("Failures"), "{md}");
+        Ok(())
+    }
 
     #[test]
     fn report_markdown_escapes_pipes_in_table_cells() {

@@ -73,9 +73,19 @@ impl ScenarioReport {
         }
     }
 
-    /// How many checks passed.
+    /// How many checks passed (warnings included: they do not fail the run).
     pub(crate) fn passed_checks(&self) -> usize {
         self.checks.iter().filter(|c| c.passed()).count()
+    }
+
+    /// How many checks warned.
+    pub(crate) fn warned_checks(&self) -> usize {
+        self.warnings().count()
+    }
+
+    /// The checks that warned, in order.
+    pub(crate) fn warnings(&self) -> impl Iterator<Item = &CheckOutcome> {
+        self.checks.iter().filter(|c| c.warned())
     }
 
     /// How many checks failed.
@@ -107,8 +117,10 @@ pub struct Totals {
     pub(crate) scenarios_errored: usize,
     /// Checks run.
     pub checks: usize,
-    /// Checks passed.
+    /// Checks passed, warnings included.
     pub passed: usize,
+    /// Checks that passed with a warning (an optional feature not taken).
+    pub warned: usize,
     /// Checks failed.
     pub failed: usize,
 }
@@ -166,6 +178,7 @@ impl RunReport {
             totals.checks += scenario.checks.len();
             totals.failed += failed;
             totals.passed += scenario.checks.len() - failed;
+            totals.warned += scenario.warned_checks();
             totals.scenarios_failed += usize::from(scenario.failed());
             totals.scenarios_with_failed_checks += usize::from(failed > 0);
             totals.scenarios_errored += usize::from(!scenario.errors.is_empty());
@@ -178,6 +191,13 @@ impl RunReport {
         self.scenarios
             .iter()
             .flat_map(|s| s.failures().map(move |c| (s, c)))
+    }
+
+    /// Every check that warned with its scenario, in run order.
+    pub(crate) fn warnings(&self) -> impl Iterator<Item = (&ScenarioReport, &CheckOutcome)> {
+        self.scenarios
+            .iter()
+            .flat_map(|s| s.warnings().map(move |c| (s, c)))
     }
 
     /// Every scenario error with its scenario, in run order.
@@ -232,8 +252,13 @@ impl RunReport {
     pub fn headline(&self) -> String {
         let t = self.totals();
         if self.passed() {
+            let warnings = if t.warned > 0 {
+                format!(" ({})", count(t.warned, "warning", "warnings"))
+            } else {
+                String::new()
+            };
             return format!(
-                "release candidate passes: {} in {}",
+                "release candidate passes: {} in {}{warnings}",
                 count(t.checks, "check", "checks"),
                 count(t.scenarios, "scenario", "scenarios")
             );
@@ -263,6 +288,9 @@ impl RunReport {
                 "{could_not_run} could not run ({})",
                 kinds.join(", ")
             ));
+        }
+        if t.warned > 0 {
+            parts.push(count(t.warned, "warning", "warnings"));
         }
         format!("release candidate fails: {}", parts.join("; "))
     }
@@ -322,7 +350,21 @@ impl RunReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::test_support::{error_event, scenario_events};
+    use crate::report::test_support::{error_event, scenario_events, warning_events};
+
+    #[test]
+    fn report_warnings_are_counted_but_never_fail_the_run() {
+        let report = RunReport::from_events(&warning_events("w"));
+        assert!(report.passed());
+        assert_eq!(report.outcome(), RunOutcome::Pass);
+        let t = report.totals();
+        assert_eq!((t.checks, t.passed, t.warned, t.failed), (2, 2, 1, 0));
+        assert_eq!(report.warnings().count(), 1);
+        assert_eq!(
+            report.headline(),
+            "release candidate passes: 2 checks in 1 scenario (1 warning)"
+        );
+    }
 
     #[test]
     fn report_counts_checks_and_scenarios() {
@@ -339,6 +381,7 @@ mod tests {
                 scenarios_errored: 1,
                 checks: 6,
                 passed: 4,
+                warned: 0,
                 failed: 2,
             }
         );

@@ -25,7 +25,7 @@ use super::error::ReporterError;
 use super::event::{RunEvent, ScenarioErrorKind};
 use super::reporter::ReportView;
 use super::run_report::RunReport;
-use super::text::{failure_message, human_duration};
+use super::text::{count, failure_message, human_duration};
 use crate::exit_codes;
 use crate::outcome::CheckOutcome;
 
@@ -184,6 +184,13 @@ fn fail_line(scenario: &str, check: &CheckOutcome) -> String {
     ))
 }
 
+/// `WARN scenario/check: expected X, seen Y at LOCATION`: an optional feature not
+/// taken, which never fails the run.
+fn warn_line(scenario: &str, check: &CheckOutcome) -> String {
+    let message = failure_message(check).unwrap_or_default();
+    indent_continuation(&format!("WARN {scenario}/{}: {message}", check.title()))
+}
+
 /// `ERROR scenario/kind: message`, continuation lines indented.
 fn error_line(scenario: &str, kind: ScenarioErrorKind, message: &str) -> String {
     indent_continuation(&format!("ERROR {scenario}/{kind}: {message}"))
@@ -214,6 +221,8 @@ impl ReportView for TerminalReporter {
             RunEvent::Check { scenario, outcome } => {
                 if !outcome.passed() {
                     self.print(&fail_line(scenario, outcome));
+                } else if outcome.warned() {
+                    self.print(&warn_line(scenario, outcome));
                 } else if self.plain_mode() {
                     self.print(&format!("PASS {scenario}/{}", outcome.title()));
                 }
@@ -242,8 +251,12 @@ impl ReportView for TerminalReporter {
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
                 } else if let Some(s) = report.scenario(scenario) {
+                    let warned = match s.warned_checks() {
+                        0 => String::new(),
+                        n => format!(" ({})", count(n, "warning", "warnings")),
+                    };
                     let line = format!(
-                        "DONE {scenario}: {} passed, {} failed{} [{}]",
+                        "DONE {scenario}: {} passed{warned}, {} failed{} [{}]",
                         s.passed_checks(),
                         s.failed_checks(),
                         if s.errors.is_empty() { "" } else { ", errored" },
@@ -347,6 +360,34 @@ mod tests {
         assert!(text.contains("\nEXIT 1: a check failed\n"), "{text}");
         assert!(reporter.take_error().is_none());
         assert!(finished.is_ok());
+    }
+
+    #[test]
+    fn report_terminal_prints_warnings_in_both_modes() {
+        for progress in [false, true] {
+            let out = Captured::default();
+            let mut reporter = if progress {
+                TerminalReporter::with_progress(Box::new(out.clone()), ProgressDrawTarget::hidden())
+            } else {
+                TerminalReporter::plain(Box::new(out.clone()))
+            };
+            let mut fanout = Fanout::new().with(&mut reporter);
+            for event in &crate::report::test_support::warning_events("w") {
+                fanout.on_event(event);
+            }
+            fanout.on_event(&RunEvent::RunFinished {
+                duration: Duration::from_millis(3),
+            });
+            let report = fanout.into_report();
+            let text = out.text();
+            assert!(
+                text.contains("WARN w/Range /a.css: expected status 206 (RFC 9110 §14.2 MAY)"),
+                "{text}"
+            );
+            assert!(text.contains("(1 warning)"), "{text}");
+            assert!(text.contains("\nEXIT 0"), "{text}");
+            assert!(report.passed());
+        }
     }
 
     #[test]

@@ -79,3 +79,37 @@ pub(crate) fn sample_events() -> Vec<RunEvent> {
         },
     ]
 }
+
+/// Events of one scenario `name` with one passed check and one warning: the server
+/// did not take `Range` (a MAY).
+pub(crate) fn warning_events(name: &str) -> Vec<RunEvent> {
+    let check = |title: &str, verdict| RunEvent::Check {
+        scenario: name.into(),
+        outcome: CheckOutcome::new(
+            CheckKind::Asset,
+            title,
+            "http://127.0.0.1:1/a.css [Range]",
+            verdict,
+            Duration::from_millis(2),
+        ),
+    };
+    vec![
+        RunEvent::ScenarioStarted {
+            scenario: name.into(),
+        },
+        check("GET 200 /a.css", Verdict::Pass),
+        check(
+            "Range /a.css",
+            Verdict::judge(
+                false,
+                crate::outcome::Severity::May,
+                "status 206 (RFC 9110 §14.2 MAY)",
+                "status 200, the whole file",
+            ),
+        ),
+        RunEvent::ScenarioFinished {
+            scenario: name.into(),
+            duration: Duration::from_millis(10),
+        },
+    ]
+}

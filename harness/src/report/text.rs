@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::outcome::{CheckKind, CheckOutcome, Verdict};
+use crate::outcome::{CheckKind, CheckOutcome};
 
 /// Stable kebab-case name of a check kind, as `CheckKind` serializes it.
 pub(crate) fn kind_name(kind: CheckKind) -> &'static str {
@@ -16,15 +16,13 @@ pub(crate) fn kind_name(kind: CheckKind) -> &'static str {
     }
 }
 
-/// `expected X, seen Y at LOCATION` for a failed check, `None` for a passed one.
+/// `expected X, seen Y at LOCATION` for a failed or warning check, `None` for a pass.
 pub(crate) fn failure_message(outcome: &CheckOutcome) -> Option<String> {
-    match &outcome.verdict {
-        Verdict::Pass => None,
-        Verdict::Fail { expected, seen } => Some(format!(
-            "expected {expected}, seen {seen} at {}",
-            outcome.location
-        )),
-    }
+    let (expected, seen) = outcome.verdict.expected_and_seen()?;
+    Some(format!(
+        "expected {expected}, seen {seen} at {}",
+        outcome.location
+    ))
 }
 
 /// A duration for humans: `850ms`, `1.25s`, `2m 05s`. Real numbers only: snapshots
@@ -49,6 +47,7 @@ pub(crate) fn count(n: usize, singular: &str, plural: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::Verdict;
 
     #[test]
     fn report_durations_read_naturally() {
