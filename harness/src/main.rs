@@ -12,6 +12,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use anyhow::Context;
 use bench_gate::{InstructionGate, InstructionOutcome, WallClockGate, WallClockMode};
 use clap::{Parser, Subcommand};
+use harness::assets::Require;
 use harness::exit_codes;
 use harness::report::{Fanout, Reporter, TerminalMode, TerminalReporter, write_all};
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
@@ -61,6 +62,10 @@ enum Command {
         /// ...served under this URL path.
         #[arg(long, default_value = "/static/")]
         static_prefix: String,
+        /// Features the site must support, so that their absence fails instead of
+        /// warning: `range`, `validators` (repeatable or comma-separated).
+        #[arg(long, value_delimiter = ',', value_parser = ["range", "validators"])]
+        require: Vec<String>,
         /// Where reports go (none when omitted).
         #[arg(long)]
         report_dir: Option<PathBuf>,
@@ -132,12 +137,13 @@ fn main() -> ExitCode {
             pages,
             static_dir,
             static_prefix,
+            require,
             report_dir,
         } => runtime.block_on(check_assets(
             url,
             pages,
-            static_dir,
-            static_prefix,
+            static_dir.map(|dir| (dir, static_prefix)),
+            require,
             report_dir,
         )),
         Command::BenchGate {
@@ -234,12 +240,13 @@ fn sweep_leftovers(when: &str) {
 async fn check_assets(
     url: url::Url,
     pages: Vec<String>,
-    static_dir: Option<PathBuf>,
-    static_prefix: String,
+    static_dir: Option<(PathBuf, String)>,
+    require: Vec<String>,
     report_dir: Option<PathBuf>,
 ) -> anyhow::Result<i32> {
+    let require = Require::parse(require.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
     let spec = TargetSpec::running_at(&url);
-    let scenario = Scenario::check_assets(pages, static_dir.map(|dir| (dir, static_prefix)));
+    let scenario = Scenario::check_assets(pages, static_dir, require);
     let mut reporter = Fanout::new().with(TerminalReporter::new(
         Box::new(std::io::stderr()),
         TerminalMode::detect(),

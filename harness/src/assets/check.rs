@@ -6,27 +6,39 @@ use std::time::Duration;
 use futures::stream::{self, StreamExt};
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, HeaderName, IF_MODIFIED_SINCE,
-    IF_NONE_MATCH, LAST_MODIFIED, RANGE,
+    ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, HeaderName,
+    IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RANGE,
 };
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::conformance::{Require, Table, check_conformance};
 use super::discover::{Asset, AssetOptions, discover};
 use super::fetch::{self, Fetched};
-use super::link::path_label;
+use super::link::{extension, path_label};
 use super::media::content_type_verdict;
-use crate::outcome::{CheckKind, CheckOutcome, Verdict};
+use crate::outcome::{CheckKind, CheckOutcome, Severity, Verdict};
 
 /// How many bytes the Range check asks for (`bytes=0-9`).
 const RANGE_LEN: usize = 10;
 
-/// Checks one asset: `GET 200`, `Content-Type`, `length`, `HEAD`, `304` and `Range`
-/// (skipped for an empty body). When the GET itself fails only that outcome is returned:
-/// the others would describe an error page, not the asset.
-pub async fn check_asset(
-    client: &reqwest::Client,
-    asset: &Asset,
+/// How one asset is checked: the run's timeout and requirements, and the conformance
+/// table when this asset is in its sample.
+#[derive(Clone, Copy)]
+struct Plan<'a> {
     timeout: Duration,
-) -> Vec<CheckOutcome> {
+    require: Require,
+    table: Option<&'a Table>,
+}
+
+/// Checks one asset: `GET 200`, `Content-Type`, `length`, `HEAD`, `304` and `Range`
+/// (skipped for an empty body), then the conformance table's `conditional` and
+/// `ranges` rows. When the GET itself fails only that outcome is returned: the others
+/// would describe an error page, not the asset.
+async fn check_asset(client: &reqwest::Client, asset: &Asset, plan: Plan<'_>) -> Vec<CheckOutcome> {
+    let Plan {
+        timeout, require, ..
+    } = plan;
     let url = &asset.url;
     let label = path_label(url);
     let at = |header: &str| format!("{url} [{header}]");
@@ -99,7 +111,7 @@ pub async fn check_asset(
     out.push(outcome("HEAD", url.to_string(), verdict, elapsed));
 
     // 5. conditional GET
-    let (verdict, header, elapsed) = conditional(client, &get, url, timeout).await;
+    let (verdict, header, elapsed) = conditional(client, &get, url, timeout, require).await;
     out.push(outcome("304", at(header), verdict, elapsed));
 
     // 6. Range
@@ -108,12 +120,33 @@ pub async fn check_asset(
             .get(url.clone())
             .header(RANGE, format!("bytes=0-{}", RANGE_LEN - 1));
         let (verdict, elapsed) = match fetch::send(request, timeout).await {
-            Ok(partial) => (range_verdict(&get, &partial), partial.elapsed),
+            Ok(partial) => (
+                range_verdict(&get, &partial, range_severity(&get, require)),
+                partial.elapsed,
+            ),
             Err(e) => (transport_failure("status 206", e.message), e.elapsed),
         };
         out.push(outcome("Range", at("Range"), verdict, elapsed));
     }
+
+    // 7. the conformance table
+    if let Some(table) = plan.table {
+        out.extend(check_conformance(client, table, url, &get, require, timeout).await);
+    }
     out
+}
+
+/// A server that does not send `Accept-Ranges: bytes` may ignore Range (RFC 9110
+/// §14.2): answering 200 then only warns, unless the scenario requires Range.
+fn range_severity(get: &Fetched, require: Require) -> Severity {
+    let advertised = get
+        .header(ACCEPT_RANGES)
+        .is_some_and(|v| v.split(',').any(|u| u.trim().eq_ignore_ascii_case("bytes")));
+    if advertised || require.range {
+        Severity::Must
+    } else {
+        Severity::May
+    }
 }
 
 /// Discovers the site's assets and checks them all, `concurrency` at a time. Discovery
@@ -145,14 +178,48 @@ pub(crate) async fn check_site_counted(
         .chain(discovery.passed)
         .map(|o| (o.location.clone(), o))
         .collect();
-    let checked: Vec<(String, Vec<CheckOutcome>)> = stream::iter(&discovery.assets)
-        .map(|asset| async move {
-            let outcomes = check_asset(client, asset, options.timeout).await;
-            (asset.url.to_string(), outcomes)
-        })
-        .buffer_unordered(options.concurrency.max(1))
-        .collect()
-        .await;
+    let table = match Table::builtin() {
+        Ok(_) if !options.conformance => None,
+        Ok(table) => Some(table),
+        Err(e) => {
+            let verdict = Verdict::Fail {
+                expected: "the conformance table to load".into(),
+                seen: e.to_string(),
+            };
+            let o = CheckOutcome::new(
+                CheckKind::Asset,
+                "conformance table",
+                "",
+                verdict,
+                Duration::ZERO,
+            );
+            keyed.push((String::new(), o));
+            None
+        }
+    };
+    let sample = table.as_ref().map(|t| {
+        let (sample, outcome) = conformance_sample(&discovery.assets, t);
+        keyed.extend(outcome.map(|o| (o.location.clone(), o)));
+        sample
+    });
+    let checked: Vec<(String, Vec<CheckOutcome>)> =
+        stream::iter(discovery.assets.iter().enumerate())
+            .map(|(i, asset)| {
+                let plan = Plan {
+                    timeout: options.timeout,
+                    require: options.require,
+                    table: table
+                        .as_ref()
+                        .filter(|_| sample.as_ref().is_some_and(|s| s.contains(&i))),
+                };
+                async move {
+                    let outcomes = check_asset(client, asset, plan).await;
+                    (asset.url.to_string(), outcomes)
+                }
+            })
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
     for (url, outcomes) in checked {
         keyed.extend(outcomes.into_iter().map(|o| (url.clone(), o)));
     }
@@ -161,6 +228,39 @@ pub(crate) async fn check_site_counted(
         outcomes: keyed.into_iter().map(|(_, o)| o).collect(),
         assets,
     }
+}
+
+/// Which assets (by index) get the conformance table: all of them, or for a site with
+/// more than `sample_above`, up to `sample_per_type` of each file type, spread evenly
+/// over the sorted list; the outcome says how many, so a report shows the sample.
+fn conformance_sample(assets: &[Asset], table: &Table) -> (BTreeSet<usize>, Option<CheckOutcome>) {
+    if assets.len() <= table.sample_above {
+        return ((0..assets.len()).collect(), None);
+    }
+    let mut by_type: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, asset) in assets.iter().enumerate() {
+        let kind = extension(&asset.url).unwrap_or_else(|| "(none)".to_owned());
+        by_type.entry(kind).or_default().push(i);
+    }
+    let per_type = table.sample_per_type;
+    let mut sample = BTreeSet::new();
+    for indexes in by_type.values() {
+        let step = indexes.len().div_ceil(per_type).max(1);
+        sample.extend(indexes.iter().step_by(step).take(per_type));
+    }
+    let outcome = CheckOutcome::new(
+        CheckKind::Asset,
+        "conformance sample",
+        format!(
+            "{} of {} assets ({} file types, at most {per_type} of each)",
+            sample.len(),
+            assets.len(),
+            by_type.len()
+        ),
+        Verdict::Pass,
+        Duration::ZERO,
+    );
+    (sample, Some(outcome))
 }
 
 fn transport_failure(expected: &str, message: String) -> Verdict {
@@ -236,6 +336,7 @@ async fn conditional(
     get: &Fetched,
     url: &url::Url,
     timeout: Duration,
+    require: Require,
 ) -> (Verdict, &'static str, Duration) {
     let validator: Option<(HeaderName, &str, &str)> = if let Some(etag) = get.header(ETAG) {
         Some((IF_NONE_MATCH, "If-None-Match", etag))
@@ -244,10 +345,18 @@ async fn conditional(
             .map(|lm| (IF_MODIFIED_SINCE, "If-Modified-Since", lm))
     };
     let Some((header, header_name, value)) = validator else {
-        let verdict = Verdict::Fail {
-            expected: "an ETag or Last-Modified header, so clients can revalidate with 304".into(),
-            seen: "no ETag or Last-Modified".into(),
+        // Validators are a SHOULD (RFC 9110 §8.8.1): their absence warns unless required.
+        let severity = if require.validators {
+            Severity::Must
+        } else {
+            Severity::May
         };
+        let verdict = Verdict::judge(
+            false,
+            severity,
+            "an ETag or Last-Modified header, so clients can revalidate with 304 (RFC 9110 §8.8)",
+            "no ETag or Last-Modified",
+        );
         return (verdict, "ETag", Duration::ZERO);
     };
     let expected = format!("status 304 for {header_name}: {value}");
@@ -278,7 +387,9 @@ async fn conditional(
 }
 
 /// `Range: bytes=0-9`: 206, the first bytes of the GET body, a matching Content-Range.
-fn range_verdict(get: &Fetched, partial: &Fetched) -> Verdict {
+/// A 200 with the whole body is the answer of a server without Range support: it
+/// weighs `ignored`; any other answer fails.
+fn range_verdict(get: &Fetched, partial: &Fetched, ignored: Severity) -> Verdict {
     let total = get.body.len();
     let n = total.min(RANGE_LEN);
     let want_range = format!("bytes 0-{}/{total}", n - 1);
@@ -300,9 +411,12 @@ fn range_verdict(get: &Fetched, partial: &Fetched) -> Verdict {
             "Content-Range {r}"
         )),
     );
-    Verdict::expect(
+    let whole = partial.status == StatusCode::OK && partial.body == get.body;
+    let severity = if whole { ignored } else { Severity::Must };
+    Verdict::judge(
         ok,
-        format!("status 206, {n} bytes, Content-Range {want_range}"),
+        severity,
+        format!("status 206, {n} bytes, Content-Range {want_range} (RFC 9110 §14.2)"),
         seen,
     )
 }
@@ -384,22 +498,34 @@ mod tests {
     fn range_wants_206_the_first_bytes_and_a_content_range() {
         let get = fetched(200, &[], b"0123456789abcdef");
         let good = fetched(206, &[(CONTENT_RANGE, "bytes 0-9/16")], b"0123456789");
-        assert_eq!(range_verdict(&get, &good), Verdict::Pass);
+        assert_eq!(range_verdict(&get, &good, Severity::Must), Verdict::Pass);
         let unknown_total = fetched(206, &[(CONTENT_RANGE, "bytes 0-9/*")], b"0123456789");
-        assert_eq!(range_verdict(&get, &unknown_total), Verdict::Pass);
+        assert_eq!(
+            range_verdict(&get, &unknown_total, Severity::Must),
+            Verdict::Pass
+        );
         let wrong_bytes = fetched(206, &[(CONTENT_RANGE, "bytes 0-9/16")], b"6789abcdef");
         assert_eq!(
-            range_verdict(&get, &wrong_bytes),
+            range_verdict(&get, &wrong_bytes, Severity::Must),
             Verdict::Fail {
-                expected: "status 206, 10 bytes, Content-Range bytes 0-9/16".into(),
+                expected: "status 206, 10 bytes, Content-Range bytes 0-9/16 (RFC 9110 §14.2)"
+                    .into(),
                 seen: "status 206, 10 bytes (not the first bytes of the file), Content-Range bytes 0-9/16".into(),
             }
         );
         let no_header = fetched(206, &[], b"0123456789");
-        assert!(!range_verdict(&get, &no_header).passed());
+        assert!(!range_verdict(&get, &no_header, Severity::Must).passed());
 
         let short = fetched(200, &[], b"abc");
         let whole = fetched(206, &[(CONTENT_RANGE, "bytes 0-2/3")], b"abc");
-        assert_eq!(range_verdict(&short, &whole), Verdict::Pass);
+        assert_eq!(range_verdict(&short, &whole, Severity::Must), Verdict::Pass);
+
+        // A server without Range support answers 200 with the whole file: it weighs as
+        // the caller says; a 200 with other bytes always fails.
+        let ignored = fetched(200, &[], b"0123456789abcdef");
+        assert!(range_verdict(&get, &ignored, Severity::May).warned());
+        assert!(!range_verdict(&get, &ignored, Severity::Must).passed());
+        let truncated = fetched(200, &[], b"0123");
+        assert!(!range_verdict(&get, &truncated, Severity::May).passed());
     }
 }

@@ -9,6 +9,7 @@ use futures::stream::{self, StreamExt};
 use reqwest::header::CONTENT_TYPE;
 use url::Url;
 
+use super::conformance::Require;
 use super::css::scan_css;
 use super::fetch::{self, Fetched};
 use super::html::links_in_html;
@@ -40,6 +41,11 @@ pub struct AssetOptions {
     pub concurrency: usize,
     /// Per request, from connect to the last body byte.
     pub timeout: Duration,
+    /// Features the server must support, so that their absence fails instead of warns.
+    pub require: Require,
+    /// Run the conformance table on the assets (about 80 requests each). Off, only the
+    /// six basic checks run: a quick look at a site across a slow network.
+    pub conformance: bool,
 }
 
 impl AssetOptions {
@@ -50,6 +56,8 @@ impl AssetOptions {
             static_dir: None,
             concurrency: 8,
             timeout: Duration::from_secs(10),
+            require: Require::default(),
+            conformance: true,
         }
     }
 }

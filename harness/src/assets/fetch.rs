@@ -40,7 +40,16 @@ pub(crate) async fn send(
         message: describe(&e),
         elapsed: started.elapsed(),
     };
-    let response = request.timeout(timeout).send().await.map_err(fail)?;
+    let request = request.timeout(timeout);
+    let retry = request.try_clone();
+    let response = match (request.send().await, retry) {
+        // A kept-alive connection the server closed as the request went out (nginx
+        // closes one after `keepalive_requests`): the request never reached it, and
+        // these requests are idempotent, so send it once more (RFC 9110 §9.2.2).
+        (Err(e), Some(retry)) if e.is_request() && !e.is_timeout() => retry.send().await,
+        (result, _) => result,
+    }
+    .map_err(fail)?;
     let url = response.url().clone();
     let status = response.status();
     let headers = response.headers().clone();

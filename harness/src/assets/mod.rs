@@ -6,6 +6,7 @@
 //! broke streamed bodies, while the HTML pages looked fine.
 
 mod check;
+mod conformance;
 mod css;
 mod discover;
 mod fetch;
@@ -16,6 +17,7 @@ mod media;
 
 pub use check::check_site;
 pub(crate) use check::{SiteCheck, check_site_counted};
+pub use conformance::{Require, Table, TableError};
 pub use css::{CssScan, links_in_css, scan_css};
 pub use discover::{Asset, AssetOptions, Discovery, StaticDir, discover};
 pub use html::links_in_html;

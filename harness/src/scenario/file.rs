@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::steps::{RawStep, Step};
+use crate::assets::Require;
 
 /// A scenario file as written: its steps still raw, validated into a [`Scenario`].
 #[derive(Debug, Deserialize)]
@@ -117,7 +118,11 @@ impl Scenario {
     /// running (`TargetSpec::running_at`): a `check-assets` step over `pages` (`/`
     /// when none), and over every file of `static_dir` (as given, and the URL prefix it
     /// is served under), with no `boot` step.
-    pub fn check_assets(pages: Vec<String>, static_dir: Option<(PathBuf, String)>) -> Self {
+    pub fn check_assets(
+        pages: Vec<String>,
+        static_dir: Option<(PathBuf, String)>,
+        require: Require,
+    ) -> Self {
         let pages = if pages.is_empty() {
             vec!["/".to_owned()]
         } else {
@@ -128,7 +133,7 @@ impl Scenario {
             description: "every asset of a running site, checked ad hoc".to_owned(),
             catches: Vec::new(),
             variants: Vec::new(),
-            steps: vec![Step::check_assets_as_running(pages, static_dir)],
+            steps: vec![Step::check_assets_as_running(pages, static_dir, require)],
             path: PathBuf::new(),
         }
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::Step;
-use crate::assets::{AssetOptions, SiteCheck, StaticDir, check_site_counted};
+use crate::assets::{AssetOptions, Require, SiteCheck, StaticDir, check_site_counted};
 use crate::outcome::{CheckKind, CheckOutcome, Verdict};
 use crate::report::ScenarioErrorKind;
 use crate::scenario::context::{Context, Stop};
@@ -25,6 +25,9 @@ pub(crate) struct RawCheckAssets {
     url_prefix: String,
     #[serde(default = "one")]
     min_assets: usize,
+    /// Features the server must support: `range`, `validators`.
+    #[serde(default)]
+    require: Vec<String>,
 }
 
 fn static_prefix() -> String {
@@ -43,6 +46,8 @@ pub(crate) struct CheckAssets {
     static_dir: Option<(PathBuf, String)>,
     /// `None`: no count check beyond the crawl's own "assets found".
     min_assets: Option<usize>,
+    /// What not supporting fails instead of warns.
+    require: Require,
     meets: Meets,
 }
 
@@ -69,11 +74,13 @@ impl Step {
     pub(crate) fn check_assets_as_running(
         pages: Vec<String>,
         static_dir: Option<(PathBuf, String)>,
+        require: Require,
     ) -> Self {
         Self::CheckAssets(CheckAssets {
             pages,
             static_dir,
             min_assets: None,
+            require,
             meets: Meets::AsRunning,
         })
     }
@@ -86,10 +93,13 @@ impl CheckAssets {
         if raw.pages.is_empty() {
             return Err("check-assets needs at least one page in `pages`".to_owned());
         }
+        let require = Require::parse(raw.require.iter().map(String::as_str))
+            .map_err(|e| format!("check-assets `require`: {e}"))?;
         Ok(Self {
             pages: raw.pages,
             static_dir: raw.static_dir.map(|d| (dir.join(d), raw.url_prefix)),
             min_assets: Some(raw.min_assets),
+            require,
             meets: Meets::Booted,
         })
     }
@@ -128,6 +138,7 @@ impl CheckAssets {
             .map(|p| cx.url(target, p))
             .collect::<Result<Vec<_>, _>>()?;
         let mut options = AssetOptions::new(start_urls);
+        options.require = self.require;
         if let Some((path, prefix)) = &self.static_dir {
             options.static_dir = Some(StaticDir {
                 path: path.clone(),
@@ -169,7 +180,7 @@ mod tests {
     /// `harness check-assets URL --page PAGE`, as `main` runs it.
     async fn check_assets(url: &str, page: &str) -> RunReport {
         let url = url::Url::parse(url).expect("url");
-        let scenario = Scenario::check_assets(vec![page.to_owned()], None);
+        let scenario = Scenario::check_assets(vec![page.to_owned()], None, Default::default());
         let mut report = RunReport::new();
         let spec = TargetSpec::running_at(&url);
         run_scenarios(&[scenario], &spec, &RunOptions::default(), &mut report).await;
