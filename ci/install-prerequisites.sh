@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond cargo, from Debian's (or Ubuntu's)
-# packages: nginx-light, the third-party reference server of the foreign-server suite.
-# A no-op when it is already installed. Uses sudo when not root.
+# packages: nginx-light (the third-party reference server of the foreign-server suite
+# and the side-by-side HTTP reference) and python3 (its `http.server` is the fairness
+# test's server without Range or ETags). Installs only what is missing; a no-op when
+# both are there. Uses sudo when not root.
 set -euo pipefail
 
-if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
-    echo "install-prerequisites: nginx already installed"
+packages=()
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    packages+=(nginx-light)
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+    packages+=(python3-minimal)
+fi
+if [ ${#packages[@]} -eq 0 ]; then
+    echo "install-prerequisites: nginx and python3 already installed"
     exit 0
 fi
 sudo=()
@@ -13,5 +22,5 @@ if [ "$(id -u)" != 0 ]; then
     sudo=(sudo)
 fi
 "${sudo[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq nginx-light >/dev/null
-echo "install-prerequisites: installed nginx-light"
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
+echo "install-prerequisites: installed ${packages[*]}"

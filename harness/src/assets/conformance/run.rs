@@ -256,7 +256,13 @@ fn head_agrees(row: &Row, request: &Filled, get: &Fetched, head: &Fetched) -> Ve
     if !head.body.is_empty() {
         must.push(format!("{} body bytes", head.body.len()));
     }
-    let (different, missing) = header_differences(&get.headers, &head.headers);
+    // Headers describe the selected representation only in a 2xx; an error page's
+    // length is the server's business.
+    let (different, missing) = if get.status.is_success() && head.status == get.status {
+        header_differences(&get.headers, &head.headers)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     must.extend(different);
     if !must.is_empty() {
         findings.push(Finding {
