@@ -86,7 +86,7 @@ async fn check(server: &PythonServer, require: Require) -> Vec<CheckOutcome> {
     check_site(&client, &options).await
 }
 
-fn named<'a>(outcomes: &'a [CheckOutcome], verdict: fn(&Verdict) -> bool) -> Vec<&'a str> {
+fn named(outcomes: &[CheckOutcome], verdict: fn(&Verdict) -> bool) -> Vec<&str> {
     outcomes
         .iter()
         .filter(|o| verdict(&o.verdict))
