@@ -91,7 +91,12 @@ async fn check_asset(client: &reqwest::Client, asset: &Asset, plan: Plan<'_>) ->
     out.push(outcome(
         "Content-Type",
         at("Content-Type"),
-        content_type_verdict(url, asset.expect, get.header(CONTENT_TYPE)),
+        content_type_verdict(
+            url,
+            asset.expect,
+            get.header(CONTENT_TYPE),
+            super::media::is_nosniff(get.header(reqwest::header::X_CONTENT_TYPE_OPTIONS)),
+        ),
         Duration::ZERO,
     ));
 
