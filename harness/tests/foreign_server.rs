@@ -3,9 +3,7 @@
 //! stylesheet dir typed `application/octet-stream`, validators switched off) fails
 //! exactly the checks that guard against those mistakes.
 //!
-//! nginx runs as the current user in the foreground, as a single process, with its
-//! config, pid, logs and temp dirs in a temp dir, on a free port; it is killed and
-//! reaped on drop, also after a panic.
+//! nginx is started by `harness::server::nginx`, the harness's side-by-side reference.
 //!
 //! Needs nginx (`HARNESS_NGINX`, else `/usr/sbin/nginx`, else `nginx` on `PATH`; `apt-get
 //! install nginx-light`). Without it, the tests are reported ignored (skipped) with one
@@ -31,26 +29,16 @@ fn main() {
 mod foreign_server {
     use std::collections::BTreeSet;
     use std::future::Future;
-    use std::net::{Ipv4Addr, TcpListener};
     use std::path::{Path, PathBuf};
-    use std::process::{Child, Command, Stdio};
-    use std::sync::{Arc, OnceLock};
-    use std::time::{Duration, Instant};
+    use std::sync::Arc;
 
     use harness::assets::{AssetOptions, StaticDir, check_site};
     use harness::outcome::{CheckOutcome, Verdict};
     use harness::prerequisite::{Found, Status};
+    use harness::server::nginx::Nginx;
     use libtest_mimic::Trial;
-    use tempfile::TempDir;
     use url::Url;
 
-    /// Debian's table of extensions to media types.
-    const MIME_TYPES: &str = "/etc/nginx/mime.types";
-    /// How long nginx may take to answer `GET /` after it was started.
-    const READY_TIMEOUT: Duration = Duration::from_secs(20);
-    /// Attempts at a free port: nginx cannot bind port 0, so one is picked, released and
-    /// handed to nginx, and something else may take it in between.
-    const PORT_ATTEMPTS: usize = 5;
     /// Fewer distinct asset URLs than this means the crawl lost part of the site.
     const MIN_ASSETS: usize = 15;
 
@@ -128,129 +116,21 @@ mod foreign_server {
         }
     }
 
-    /// A running nginx; killed and reaped on drop, then its temp dir is removed.
-    struct Nginx {
-        child: Child,
-        dir: TempDir,
-        base: Url,
+    /// nginx serving the fixture site as `variant` configures it.
+    struct Site {
+        nginx: Nginx,
     }
 
-    impl Drop for Nginx {
-        fn drop(&mut self) {
-            // `master_process off`: this is the only nginx process, no workers to chase.
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    impl Nginx {
-        /// Starts nginx serving the fixture site on a free port, retrying with another
-        /// port when the one picked was taken before nginx could bind it.
+    impl Site {
         async fn start(binary: &Path, variant: Variant) -> Self {
-            let mut taken = Vec::new();
-            for _ in 0..PORT_ATTEMPTS {
-                let port = free_port();
-                match Self::start_on(binary, variant, port).await {
-                    Ok(nginx) => return nginx,
-                    Err(PortTaken(log)) => taken.push(format!("port {port}: {log}")),
-                }
-            }
-            panic!(
-                "nginx could not bind any of {PORT_ATTEMPTS} free ports:\n{}",
-                taken.join("\n")
-            );
-        }
-
-        async fn start_on(binary: &Path, variant: Variant, port: u16) -> Result<Self, PortTaken> {
-            let dir = tempfile::Builder::new()
-                .prefix("harness-nginx-")
-                .tempdir()
-                .expect("temp dir for nginx");
-            let conf = dir.path().join("nginx.conf");
-            std::fs::write(&conf, config(binary, dir.path(), port, variant))
-                .expect("write nginx.conf");
-            let stderr = std::fs::File::create(dir.path().join("stderr.log"))
-                .expect("create nginx stderr log");
-            let child = Command::new(binary)
-                .arg("-p")
-                .arg(dir.path())
-                .arg("-e")
-                .arg(dir.path().join("startup-error.log"))
-                .arg("-c")
-                .arg(&conf)
-                .args(["-g", "daemon off;"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(stderr)
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
-            let base = Url::parse(&format!("http://127.0.0.1:{port}/")).expect("base URL");
-            let mut nginx = Self { child, dir, base };
-            nginx.wait_ready().await?;
-            Ok(nginx)
-        }
-
-        /// Polls `GET /` until nginx answers 200 (with `Server: nginx`, so nothing else
-        /// that grabbed the port is mistaken for it). An early exit from a taken port is
-        /// `Err`; any other exit, or no answer within [`READY_TIMEOUT`], panics with
-        /// nginx's logs.
-        async fn wait_ready(&mut self) -> Result<(), PortTaken> {
-            let client = client();
-            let started = Instant::now();
-            loop {
-                match self.child.try_wait() {
-                    Ok(Some(status)) => {
-                        let log = self.logs();
-                        if log.contains("Address already in use") {
-                            return Err(PortTaken(log));
-                        }
-                        panic!(
-                            "nginx exited ({status}) before serving {}:\n{log}",
-                            self.base
-                        );
-                    }
-                    Ok(None) => {}
-                    Err(e) => panic!("cannot wait for nginx: {e}"),
-                }
-                let answer = client
-                    .get(self.base.clone())
-                    .timeout(Duration::from_secs(2))
-                    .send()
-                    .await;
-                let last = match answer {
-                    Ok(r) if r.status() == 200 && is_nginx(&r) => return Ok(()),
-                    Ok(r) => format!(
-                        "status {}, Server {:?}",
-                        r.status(),
-                        r.headers().get("server")
-                    ),
-                    Err(e) => e.to_string(),
-                };
-                assert!(
-                    started.elapsed() < READY_TIMEOUT,
-                    "nginx did not answer GET {} with 200 within {READY_TIMEOUT:?} (last: {last}); logs:\n{}",
-                    self.base,
-                    self.logs()
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-
-        /// Everything nginx wrote: stderr, the startup log and the error log.
-        fn logs(&self) -> String {
-            ["stderr.log", "startup-error.log", "error.log"]
-                .iter()
-                .map(|name| {
-                    let text = std::fs::read_to_string(self.dir.path().join(name))
-                        .unwrap_or_else(|e| format!("(unreadable: {e})"));
-                    format!("--- {name}\n{}", text.trim_end())
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
+            let nginx = Nginx::serve(binary, &fixture_site(), variant.server_extras())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            Self { nginx }
         }
 
         fn url(&self, path: &str) -> Url {
-            self.base.join(path).expect("URL")
+            self.nginx.base().join(path).expect("URL")
         }
 
         /// The asset checks as the harness runs them: start page `/`, plus every file
@@ -261,148 +141,12 @@ mod foreign_server {
                 path: fixture_site().join("static"),
                 url_prefix: self.url("/static/"),
             });
-            check_site(&client(), &options).await
+            let client = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("HTTP client");
+            check_site(&client, &options).await
         }
-    }
-
-    /// nginx exited because its port was taken; carries its logs.
-    struct PortTaken(String);
-
-    fn is_nginx(response: &reqwest::Response) -> bool {
-        response
-            .headers()
-            .get("server")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|s| s.starts_with("nginx"))
-    }
-
-    /// A port nothing listens on right now (the OS picks it; it is released at once).
-    fn free_port() -> u16 {
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.local_addr())
-            .expect("bind 127.0.0.1:0")
-            .port()
-    }
-
-    /// Never through a proxy from the environment: the server is on loopback.
-    fn client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("HTTP client")
-    }
-
-    /// nginx's build options (`nginx -V` prints them on stderr), read once.
-    fn build_options(binary: &Path) -> &'static str {
-        static OPTIONS: OnceLock<String> = OnceLock::new();
-        OPTIONS.get_or_init(|| {
-            Command::new(binary)
-                .arg("-V")
-                .stdin(Stdio::null())
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-                .unwrap_or_default()
-        })
-    }
-
-    /// Whether `mime.types` already maps `ext` (its tokens are types, extensions and
-    /// `;`, so an extension is a whole token).
-    fn maps_extension(mime_types: &str, ext: &str) -> bool {
-        mime_types
-            .split(|c: char| c.is_whitespace() || c == ';')
-            .any(|token| token == ext)
-    }
-
-    /// A `"quoted"` config string (nginx reads `\"` and `\\` inside double quotes).
-    fn quoted(path: &Path) -> String {
-        let text = path.display().to_string();
-        assert!(
-            !text.contains('$'),
-            "{text}: nginx would read `$` in a path as a variable"
-        );
-        format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
-    }
-
-    /// The whole config: one process in the foreground, everything it writes under
-    /// `dir`, Debian's types plus the two the fixture site needs (when missing), the
-    /// fixture site as root.
-    fn config(binary: &Path, dir: &Path, port: u16, variant: Variant) -> String {
-        let mime_types = std::fs::read_to_string(MIME_TYPES).unwrap_or_else(|e| {
-            panic!("nginx is installed but {MIME_TYPES} is not readable ({e}); apt-get install nginx-light")
-        });
-        let mut extra_types = Vec::new();
-        for (media_type, ext) in [
-            ("application/manifest+json", "webmanifest"),
-            ("font/woff2", "woff2"),
-        ] {
-            if !maps_extension(&mime_types, ext) {
-                extra_types.push(format!("{media_type} {ext};"));
-            }
-        }
-        // A temp path directive exists only when its module is built in; each must
-        // point into `dir`, or nginx tries to create /var/lib/nginx/... at startup.
-        let options = build_options(binary);
-        let temp_paths: String = [
-            ("client_body_temp_path", None),
-            ("proxy_temp_path", Some("proxy")),
-            ("fastcgi_temp_path", Some("fastcgi")),
-            ("uwsgi_temp_path", Some("uwsgi")),
-            ("scgi_temp_path", Some("scgi")),
-        ]
-        .iter()
-        .filter(|(_, module)| {
-            module.is_none_or(|m| !options.contains(&format!("--without-http_{m}_module")))
-        })
-        .map(|(directive, _)| {
-            let name = directive.trim_end_matches("_temp_path");
-            format!(
-                "    {directive} {};\n",
-                quoted(&dir.join(format!("{name}_temp")))
-            )
-        })
-        .collect();
-        let p = |name: &str| quoted(&dir.join(name));
-        format!(
-            "# Generated by harness/tests/foreign_server.rs.
-master_process off;
-worker_processes 1;
-pid {pid};
-lock_file {lock};
-error_log {error_log} info;
-
-events {{
-    worker_connections 128;
-}}
-
-http {{
-    include {mime_types};
-{extra_types}    default_type application/octet-stream;
-    access_log {access_log};
-{temp_paths}    sendfile on;
-    etag on;
-
-    server {{
-        listen 127.0.0.1:{port};
-        server_name localhost;
-        root {root};
-        index index.html;
-        {extras}
-    }}
-}}
-",
-            pid = p("nginx.pid"),
-            lock = p("nginx.lock"),
-            error_log = p("error.log"),
-            access_log = p("access.log"),
-            mime_types = quoted(Path::new(MIME_TYPES)),
-            extra_types = if extra_types.is_empty() {
-                String::new()
-            } else {
-                format!("    types {{ {} }}\n", extra_types.join(" "))
-            },
-            root = quoted(&fixture_site()),
-            extras = variant.server_extras(),
-        )
     }
 
     fn failures(outcomes: &[CheckOutcome]) -> Vec<String> {
@@ -428,7 +172,7 @@ http {{
     }
 
     async fn nginx_serving_the_fixture_site_passes_every_asset_check(binary: PathBuf) {
-        let nginx = Nginx::start(&binary, Variant::Correct).await;
+        let nginx = Site::start(&binary, Variant::Correct).await;
         let outcomes = nginx.check().await;
 
         let failed = failures(&outcomes);
@@ -437,7 +181,7 @@ http {{
             "{} of {} checks failed against nginx at {}:\n{}",
             failed.len(),
             outcomes.len(),
-            nginx.base,
+            nginx.nginx.base(),
             failed.join("\n")
         );
         let assets = checked_assets(&outcomes);
@@ -474,7 +218,7 @@ http {{
     }
 
     async fn a_misconfigured_nginx_fails_the_checks_that_guard_the_mistakes(binary: PathBuf) {
-        let nginx = Nginx::start(&binary, Variant::Broken).await;
+        let nginx = Site::start(&binary, Variant::Broken).await;
         let outcomes = nginx.check().await;
 
         let assets = checked_assets(&outcomes);

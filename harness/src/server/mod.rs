@@ -5,13 +5,15 @@
 //! `boot` starts any kind; `running` is the booted server, asked the same things
 //! whatever its kind; `ready` is the readiness loop; `build` runs build commands;
 //! `process`, `container` and `docker` (every Docker CLI call) are the kinds' own
-//! business; `reach` says where a server reaches this machine.
+//! business; `reach` says where a server reaches this machine; `nginx` runs Debian's
+//! nginx as the side-by-side reference for HTTP behaviour.
 
 mod boot;
 mod build;
 mod container;
 pub mod docker;
 mod error;
+pub mod nginx;
 mod output;
 mod process;
 mod reach;
