@@ -17,7 +17,7 @@ mod media;
 
 pub use check::check_site;
 pub(crate) use check::{SiteCheck, check_site_counted};
-pub use conformance::{Require, Table, TableError};
+pub use conformance::{Require, RowAnswer, Table, TableError, row_answers};
 pub use css::{CssScan, links_in_css, scan_css};
 pub use discover::{Asset, AssetOptions, Discovery, StaticDir, discover};
 pub use html::links_in_html;

@@ -123,6 +123,20 @@ impl Answer {
     }
 }
 
+impl Answer {
+    /// As the table writes it: `200 whole`, `206 0-4`, `206 multipart (2 parts)`.
+    pub(crate) fn short(&self) -> String {
+        match self {
+            Self::Whole => "200 whole".to_owned(),
+            Self::Partial(first, last) => format!("206 {first}-{last}"),
+            Self::Multipart(parts) => format!("206 multipart ({} parts)", parts.len()),
+            Self::NotModified => "304".to_owned(),
+            Self::PreconditionFailed => "412".to_owned(),
+            Self::NotSatisfiable => "416".to_owned(),
+        }
+    }
+}
+
 impl std::fmt::Display for Answer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -10,6 +10,7 @@ mod run;
 mod table;
 
 pub(crate) use run::check_conformance;
+pub use run::{RowAnswer, row_answers};
 pub use table::{Table, TableError};
 
 /// Features a scenario requires of the server, so that not taking them fails instead

@@ -39,22 +39,8 @@ pub(crate) async fn check_conformance(
     require: Require,
     timeout: Duration,
 ) -> Vec<CheckOutcome> {
-    let facts = Facts {
-        size: plain.body.len() as u64,
-        etag: plain.header(ETAG).map(str::to_owned),
-        last_modified: plain.header(LAST_MODIFIED).and_then(|text| {
-            let at = httpdate::parse_http_date(text).ok()?;
-            Some((text.to_owned(), at))
-        }),
-    };
-    let advertised = Advertised {
-        range: require.range
-            || plain
-                .header(ACCEPT_RANGES)
-                .is_some_and(|v| v.split(',').any(|u| u.trim().eq_ignore_ascii_case("bytes"))),
-        validators: require.validators || facts.etag.is_some(),
-        require,
-    };
+    let facts = facts(plain);
+    let advertised = advertised(plain, &facts, require);
     let mut conditional = Group::default();
     let mut ranges = Group::default();
     for row in &table.rows {
@@ -67,9 +53,8 @@ pub(crate) async fn check_conformance(
             continue;
         };
         group.ran += 1;
-        group
-            .findings
-            .extend(run_row(client, url, plain, row, &request, advertised, timeout).await);
+        let result = run_row(client, url, plain, row, &request, advertised, timeout).await;
+        group.findings.extend(result.findings);
     }
     let label = path_label(url);
     let location = format!("{url} [{TABLE_PATH}]");
@@ -86,6 +71,89 @@ pub(crate) async fn check_conformance(
             )
         })
         .collect()
+}
+
+/// One row as a server answered it, for side-by-side tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowAnswer {
+    /// The row's `id`.
+    pub id: String,
+    /// The request headers as the table writes them (`Range: bytes=-{size+100}`).
+    pub request: String,
+    /// The answers RFC 9110 allows (`206 0-4`, or `200 whole` or `416`).
+    pub allowed: String,
+    /// What the GET got (`206 0-4`; `no answer` for a transport error).
+    pub answer: String,
+    /// Pass, or the row's finding as the check would grade it.
+    pub verdict: Verdict,
+}
+
+/// Runs every row that fits the asset at `url` and returns each row's answer: what
+/// the README's side-by-side table of the reference server and nginx is made of.
+pub async fn row_answers(
+    client: &reqwest::Client,
+    table: &Table,
+    url: &url::Url,
+    require: Require,
+    timeout: Duration,
+) -> Result<Vec<RowAnswer>, String> {
+    let plain = fetch::send(client.get(url.clone()), timeout)
+        .await
+        .map_err(|e| format!("GET {url}: {}", e.message))?;
+    if !plain.status.is_success() {
+        return Err(format!("GET {url}: status {}", plain.status.as_u16()));
+    }
+    let facts = facts(&plain);
+    let advertised = advertised(&plain, &facts, require);
+    let mut answers = Vec::new();
+    for row in &table.rows {
+        let Some(request) = Filled::new(row, &facts) else {
+            continue;
+        };
+        let result = run_row(client, url, &plain, row, &request, advertised, timeout).await;
+        let verdict = match result
+            .findings
+            .iter()
+            .find(|f| f.severity == Severity::Must)
+        {
+            Some(f) => Verdict::judge(false, Severity::Must, &row.rule, &f.line),
+            None => match result.findings.first() {
+                Some(f) => Verdict::judge(false, Severity::May, &row.rule, &f.line),
+                None => Verdict::Pass,
+            },
+        };
+        let allowed: Vec<String> = request.answers.iter().map(Answer::short).collect();
+        answers.push(RowAnswer {
+            id: row.id.clone(),
+            request: row.request_text.clone(),
+            allowed: allowed.join(" or "),
+            answer: result.answer.unwrap_or_else(|| "no answer".to_owned()),
+            verdict,
+        });
+    }
+    Ok(answers)
+}
+
+fn facts(plain: &Fetched) -> Facts {
+    Facts {
+        size: plain.body.len() as u64,
+        etag: plain.header(ETAG).map(str::to_owned),
+        last_modified: plain.header(LAST_MODIFIED).and_then(|text| {
+            let at = httpdate::parse_http_date(text).ok()?;
+            Some((text.to_owned(), at))
+        }),
+    }
+}
+
+fn advertised(plain: &Fetched, facts: &Facts, require: Require) -> Advertised {
+    Advertised {
+        range: require.range
+            || plain
+                .header(ACCEPT_RANGES)
+                .is_some_and(|v| v.split(',').any(|u| u.trim().eq_ignore_ascii_case("bytes"))),
+        validators: require.validators || facts.etag.is_some(),
+        require,
+    }
 }
 
 /// What the server said it does (or the scenario requires of it).
@@ -131,6 +199,13 @@ impl Filled {
     }
 }
 
+/// What one row got: the GET's answer in short (`None`: no answer), and what was
+/// wrong with it or with the HEAD.
+struct RowResult {
+    answer: Option<String>,
+    findings: Vec<Finding>,
+}
+
 async fn run_row(
     client: &reqwest::Client,
     url: &url::Url,
@@ -139,7 +214,7 @@ async fn run_row(
     request: &Filled,
     advertised: Advertised,
     timeout: Duration,
-) -> Vec<Finding> {
+) -> RowResult {
     let send = |method: Method| {
         let mut builder = client.request(method, url.clone());
         for (name, value) in &request.headers {
@@ -164,7 +239,10 @@ async fn run_row(
                 ),
                 ignored: false,
             });
-            return findings;
+            return RowResult {
+                answer: None,
+                findings,
+            };
         }
     };
     let errors: Vec<String> = request
@@ -201,7 +279,43 @@ async fn run_row(
             ignored: false,
         }),
     }
-    findings
+    RowResult {
+        answer: Some(short(plain, &get)),
+        findings,
+    }
+}
+
+/// An answer in a table cell: `206 0-4`, `200 whole`, `206 multipart (3 parts)`, `416`.
+fn short(plain: &Fetched, got: &Fetched) -> String {
+    let code = got.status.as_u16();
+    if Answer::Whole.check(plain, got).is_ok() {
+        return "200 whole".to_owned();
+    }
+    if let Some(kind) = got
+        .header(CONTENT_TYPE)
+        .filter(|t| t.starts_with("multipart/"))
+    {
+        let parts = kind
+            .split("boundary=")
+            .nth(1)
+            .map(|b| {
+                let delimiter = format!("--{}", b.trim_matches('"'));
+                String::from_utf8_lossy(&got.body)
+                    .matches(&delimiter)
+                    .count()
+                    .saturating_sub(1)
+            })
+            .unwrap_or(0);
+        return format!("{code} multipart ({parts} parts)");
+    }
+    match got.header(CONTENT_RANGE) {
+        Some(range) => {
+            let span = range.trim_start_matches("bytes ");
+            let span = span.split('/').next().unwrap_or(span);
+            format!("{code} {span}")
+        }
+        None => code.to_string(),
+    }
 }
 
 /// How much a wrong GET answer weighs, and the words that say why when it only warns.

@@ -101,6 +101,8 @@ pub(crate) struct Row {
     /// Why a wrong answer only warns, for a MUST that common servers break harmlessly.
     pub(crate) lenient: Option<String>,
     pub(crate) request: Vec<(HeaderName, Template)>,
+    /// The request headers as the table writes them (`Range: bytes=-{size+100}`).
+    pub(crate) request_text: String,
     pub(crate) expect: Vec<Template>,
 }
 
@@ -290,8 +292,15 @@ impl Row {
             let filled = template.render(&sample).unwrap_or_default();
             Answer::parse(&filled).map_err(|e| bad(format!("answer `{text}`: {e}")))?;
         }
+        let request_text = raw
+            .request
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         Ok(Self {
             id: raw.id,
+            request_text,
             feature: raw.feature,
             rule: raw.rule,
             source: raw.source,
