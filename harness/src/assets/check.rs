@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::conformance::{Require, Table, check_conformance};
 use super::discover::{Asset, AssetOptions, discover};
 use super::fetch::{self, Fetched};
+use super::keepalive::{self, StallLimit, check_keepalive};
 use super::link::{extension, path_label};
 use super::media::content_type_verdict;
 use crate::outcome::{CheckKind, CheckOutcome, Severity, Verdict};
@@ -28,6 +29,7 @@ const RANGE_LEN: usize = 10;
 struct Plan<'a> {
     timeout: Duration,
     require: Require,
+    stall_limit: StallLimit,
     table: Option<&'a Table>,
 }
 
@@ -134,7 +136,12 @@ async fn check_asset(client: &reqwest::Client, asset: &Asset, plan: Plan<'_>) ->
         out.push(outcome("Range", at("Range"), verdict, elapsed));
     }
 
-    // 7. the conformance table
+    // 7. a small file again, on a kept-alive connection
+    if !get.body.is_empty() && get.body.len() as u64 <= keepalive::MAX_SIZE {
+        out.push(check_keepalive(url, plan.stall_limit, timeout).await);
+    }
+
+    // 8. the conformance table
     if let Some(table) = plan.table {
         out.extend(check_conformance(client, table, url, &get, require, timeout).await);
     }
@@ -213,6 +220,7 @@ pub(crate) async fn check_site_counted(
                 let plan = Plan {
                     timeout: options.timeout,
                     require: options.require,
+                    stall_limit: options.stall_limit,
                     table: table
                         .as_ref()
                         .filter(|_| sample.as_ref().is_some_and(|s| s.contains(&i))),

@@ -13,6 +13,7 @@ use super::conformance::Require;
 use super::css::scan_css;
 use super::fetch::{self, Fetched};
 use super::html::links_in_html;
+use super::keepalive::StallLimit;
 use super::link::{Expect, Link, path_label};
 use super::manifest::links_in_manifest;
 use super::media::essence;
@@ -46,6 +47,8 @@ pub struct AssetOptions {
     /// Run the conformance table on the assets (about 80 requests each). Off, only the
     /// six basic checks run: a quick look at a site across a slow network.
     pub conformance: bool,
+    /// How slow a small file may be on a reused connection before it is a stall.
+    pub stall_limit: StallLimit,
 }
 
 impl AssetOptions {
@@ -58,6 +61,7 @@ impl AssetOptions {
             timeout: Duration::from_secs(10),
             require: Require::default(),
             conformance: true,
+            stall_limit: StallLimit::default(),
         }
     }
 }

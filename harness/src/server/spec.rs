@@ -31,6 +31,11 @@ pub struct TargetSpec {
     /// How admin endpoints authenticate.
     #[serde(default)]
     pub auth: Option<AuthSpec>,
+    /// How slow (milliseconds) a small file fetched again on a kept-alive connection
+    /// may be before `check-assets` calls it a stall: 30 when unset, right for
+    /// loopback and LAN; raise it for a server across a real network.
+    #[serde(default)]
+    pub keepalive_stall_ms: Option<u64>,
     /// The directory relative paths in this file are resolved against.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -201,6 +206,7 @@ impl TargetSpec {
             },
             metrics: MetricsSpec::default(),
             auth: None,
+            keepalive_stall_ms: None,
             base_dir: PathBuf::from("."),
         }
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::Step;
-use crate::assets::{AssetOptions, Require, SiteCheck, StaticDir, check_site_counted};
+use crate::assets::{AssetOptions, Require, SiteCheck, StallLimit, StaticDir, check_site_counted};
 use crate::outcome::{CheckKind, CheckOutcome, Verdict};
 use crate::report::ScenarioErrorKind;
 use crate::scenario::context::{Context, Stop};
@@ -139,6 +139,9 @@ impl CheckAssets {
             .collect::<Result<Vec<_>, _>>()?;
         let mut options = AssetOptions::new(start_urls);
         options.require = self.require;
+        if let Some(ms) = cx.spec.keepalive_stall_ms {
+            options.stall_limit = StallLimit(Duration::from_millis(ms));
+        }
         if let Some((path, prefix)) = &self.static_dir {
             options.static_dir = Some(StaticDir {
                 path: path.clone(),
