@@ -297,10 +297,19 @@ mod assets {
 
         let outcomes = check_site(&client, &options).await;
         assert_eq!(failing(&outcomes), Vec::<&CheckOutcome>::new());
-        // 6 checks per asset + the page + 3 parsed files (2 sheets, 1 manifest) + the count.
-        assert_eq!(outcomes.len(), ASSET_PATHS.len() * 6 + 1 + 3 + 1);
+        // 7 checks per asset + the page + 3 parsed files (2 sheets, 1 manifest) + the count.
+        assert_eq!(outcomes.len(), ASSET_PATHS.len() * 7 + 1 + 3 + 1);
+        let checks = [
+            "GET 200",
+            "Content-Type",
+            "length",
+            "HEAD",
+            "304",
+            "Range",
+            "keep-alive",
+        ];
         for path in ASSET_PATHS {
-            for check in ["GET 200", "Content-Type", "length", "HEAD", "304", "Range"] {
+            for check in checks {
                 let name = format!("{check} {path}");
                 assert!(outcomes.iter().any(|o| o.name == name), "missing {name}");
             }
@@ -323,6 +332,7 @@ mod assets {
                 "GET 200 /static/js/app.js",
                 "HEAD /static/js/app.js",
                 "Range /static/js/app.js",
+                "keep-alive /static/js/app.js",
                 "length /static/js/app.js",
             ]
         );
@@ -447,7 +457,7 @@ mod assets {
         );
         assert_eq!(seen, "Content-Length 50, body 50 bytes, 61 bytes on disk");
         // Same assets as the crawl alone: the static dir adds sizes, not new URLs.
-        assert_eq!(outcomes.len(), ASSET_PATHS.len() * 6 + 1 + 3 + 1 + 1);
+        assert_eq!(outcomes.len(), ASSET_PATHS.len() * 7 + 1 + 3 + 1 + 1);
     }
 
     #[tokio::test]
