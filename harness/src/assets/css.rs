@@ -372,11 +372,7 @@ mod tests {
                 "css url()",
             ),
         ];
-        let want: Vec<_> = want
-            .iter()
-            .map(|(u, e, v)| ((*u).to_owned(), *e, *v))
-            .collect();
-        assert_eq!(got, want);
+        crate::assets::link::assert_links(&got, &want);
     }
 
     #[test]

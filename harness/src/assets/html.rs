@@ -318,11 +318,7 @@ mod tests {
             ("http://h:8080/i/inline.png", Expect::Image, "css url()"),
         ];
         let got = found(html);
-        let want: Vec<_> = want
-            .iter()
-            .map(|(u, e, v)| ((*u).to_owned(), *e, *v))
-            .collect();
-        assert_eq!(got, want);
+        crate::assets::link::assert_links(&got, &want);
     }
 
     #[test]

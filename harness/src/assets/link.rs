@@ -166,6 +166,14 @@ impl<'a> LinkSink<'a> {
     }
 }
 
+/// Asserts that scanned links, as (URL, expectation, construct), are `want` in order;
+/// shared by the HTML and CSS scanners' tests, which list what they expect as strings.
+#[cfg(test)]
+pub(super) fn assert_links(got: &[(String, Expect, &str)], want: &[(&str, Expect, &str)]) {
+    let got: Vec<_> = got.iter().map(|(u, e, v)| (u.as_str(), *e, *v)).collect();
+    assert_eq!(got, want);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
