@@ -312,9 +312,14 @@ fn thirty() -> f64 {
 mod tests {
     use super::*;
 
+    /// A valid target file, as if it stood in `scenarios/targets`.
+    fn parse(toml: &str) -> TargetSpec {
+        TargetSpec::parse(toml, PathBuf::from("scenarios/targets")).expect("valid")
+    }
+
     #[test]
     fn parses_a_process_target() {
-        let spec = TargetSpec::parse(
+        let spec = parse(
             r#"
             name = "reference"
             kind = "process"
@@ -331,9 +336,7 @@ mod tests {
             [auth]
             bearer = "token"
             "#,
-            PathBuf::from("scenarios/targets"),
-        )
-        .expect("valid");
+        );
         assert_eq!(spec.kind, Kind::Process);
         assert_eq!(spec.ready.timeout(), Duration::from_secs(20));
         assert_eq!(
@@ -344,7 +347,7 @@ mod tests {
 
     #[test]
     fn parses_a_container_target_with_a_build_command() {
-        let spec = TargetSpec::parse(
+        let spec = parse(
             r#"
             name = "reference-container"
             kind = "container"
@@ -355,9 +358,7 @@ mod tests {
             build = ["../../ci/build-image.sh"]
             env = { ADMIN_TOKEN = "token" }
             "#,
-            PathBuf::from("scenarios/targets"),
-        )
-        .expect("valid");
+        );
         let container = spec.container.expect("[container]");
         assert_eq!(
             container.build,
