@@ -10,6 +10,9 @@ use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use libtest_mimic::{Arguments, Trial};
 
 /// Something a test suite needs that the workspace cannot provide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +159,31 @@ impl Prerequisite {
             self.require_var()
         )
     }
+}
+
+/// The `main` of a libtest-mimic suite that needs `prerequisite`: runs the trials made
+/// for its status and exits. Skipped tests are also written as JUnit `skipped` elements
+/// to `target/rc-report/skipped/<suite>.xml`, so CI shows a skip, never a pass.
+pub fn run_suite(
+    suite: &str,
+    prerequisite: Prerequisite,
+    trials: impl FnOnce(&Arc<Status>) -> Vec<Trial>,
+) -> ! {
+    let args = Arguments::from_args();
+    let status = Arc::new(prerequisite.check_process_env());
+    let trials = trials(&status);
+    if let Status::Skip(reason) = &*status {
+        let skipped: Vec<String> = trials
+            .iter()
+            .filter(|t| t.has_ignored_flag() && args.is_ignored(t) && !args.is_filtered_out(t))
+            .map(|t| t.name().to_owned())
+            .collect();
+        if !args.list && !skipped.is_empty() {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/rc-report/skipped");
+            prerequisite.report_skipped(&dir, suite, &skipped, reason);
+        }
+    }
+    libtest_mimic::run(&args, trials).exit()
 }
 
 impl Status {

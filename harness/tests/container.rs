@@ -9,13 +9,10 @@
 //! `HARNESS_REQUIRE_DOCKER=1`. Run by libtest-mimic (`harness = false`), so a skip is
 //! counted as one; each test gets its own tokio runtime.
 
-use harness::prerequisite::Prerequisite;
-
-#[path = "support/suite.rs"]
-mod suite;
+use harness::prerequisite::{Prerequisite, run_suite};
 
 fn main() {
-    suite::run("container", Prerequisite::Docker, container::trials)
+    run_suite("container", Prerequisite::Docker, container::trials)
 }
 
 // Every name starts `container::`, so `cargo test -p harness container` selects every

@@ -6,50 +6,33 @@
 //! reported ignored (skipped) with one line on stderr, or fail with the reason when
 //! `HARNESS_REQUIRE_DOCKER=1`. Each test gets its own tokio runtime.
 
-use std::path::Path;
-
-use harness::prerequisite::{Prerequisite, Status};
+use harness::prerequisite::{Prerequisite, Status, run_suite};
 use harness::scenario::Scenario;
-use libtest_mimic::{Arguments, Trial};
+use libtest_mimic::Trial;
 use scenario_tests::matrix::{Case, TargetKind, cases, switch_coverage};
 use scenario_tests::scenario_dir;
 
 fn main() {
-    let args = Arguments::from_args();
-    let scenarios = Scenario::load_dir(&scenario_dir());
-    let mut trials = Vec::new();
-    let docker = Prerequisite::Docker;
-    let status = docker.check_process_env();
-    match &scenarios {
-        Ok(scenarios) => {
-            for case in cases(scenarios) {
-                trials.push(trial(case, &status));
+    run_suite("scenario-matrix", Prerequisite::Docker, |docker| {
+        let mut trials = Vec::new();
+        match Scenario::load_dir(&scenario_dir()) {
+            Ok(scenarios) => {
+                for case in cases(&scenarios) {
+                    trials.push(trial(case, docker));
+                }
+                trials.push(Trial::test("every_switch_is_caught", move || {
+                    switch_coverage(&scenarios).map_err(Into::into)
+                }));
             }
-            let scenarios = scenarios.clone();
-            trials.push(Trial::test("every_switch_is_caught", move || {
-                switch_coverage(&scenarios).map_err(Into::into)
-            }));
+            Err(e) => {
+                let message = e.to_string();
+                trials.push(Trial::test("scenario_files_load", move || {
+                    Err(message.into())
+                }));
+            }
         }
-        Err(e) => {
-            let message = e.to_string();
-            trials.push(Trial::test("scenario_files_load", move || {
-                Err(message.into())
-            }));
-        }
-    }
-    if let Status::Skip(reason) = &status {
-        let skipped: Vec<String> = trials
-            .iter()
-            .filter(|t| t.has_ignored_flag() && args.is_ignored(t) && !args.is_filtered_out(t))
-            .map(|t| t.name().to_owned())
-            .collect();
-        if !args.list && !skipped.is_empty() {
-            // Listed as JUnit `skipped` elements too: CI shows a skip, never a pass.
-            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/rc-report/skipped");
-            docker.report_skipped(&dir, "scenario-matrix", &skipped, reason);
-        }
-    }
-    libtest_mimic::run(&args, trials).exit();
+        trials
+    })
 }
 
 /// A case on its own current-thread runtime (as `#[tokio::test]` runs): a container
