@@ -21,7 +21,7 @@ use http_body::{Body as HttpBody, Frame, SizeHint};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use crate::monitoring::{EventDetail, Metrics, Outcome};
+use crate::monitoring::{EventDetail, Metrics, OpType, Outcome};
 
 /// The monitoring layer, applied to every route with `Router::layer`.
 ///
@@ -265,7 +265,8 @@ impl Recorder {
         } else {
             Outcome::Ok
         };
-        self.metrics.record_http(
+        self.metrics.record_with_bytes(
+            OpType::Http,
             &self.operation,
             self.started.elapsed(),
             outcome,

@@ -94,23 +94,8 @@ impl Metrics {
         self.record_with_bytes(op, operation, duration, outcome, 0, detail);
     }
 
-    /// [`Metrics::record`] for an HTTP request that sent `bytes` body bytes, so response
-    /// sizes add up per route and in total.
-    #[inline]
-    pub(crate) fn record_http<F>(
-        &self,
-        operation: &str,
-        duration: Duration,
-        outcome: Outcome,
-        bytes: u64,
-        detail: F,
-    ) where
-        F: FnOnce() -> EventDetail,
-    {
-        self.record_with_bytes(OpType::Http, operation, duration, outcome, bytes, detail);
-    }
-
-    /// [`Metrics::record`] with a byte count added to the operation's `bytes` total.
+    /// [`Metrics::record`] with the body bytes the operation sent (an HTTP response's),
+    /// added to its `bytes` total so response sizes add up per route and in total.
     pub(crate) fn record_with_bytes<F>(
         &self,
         op: OpType,

@@ -125,14 +125,19 @@ fn buffer_is_bounded_and_keeps_the_newest() {
 #[test]
 fn events_carry_what_happened() {
     let metrics = Metrics::new(settings(1.0, 0));
-    metrics.record_http("GET /notes/{slug}", FAST, Outcome::Ok, 512, || {
-        EventDetail::Http {
+    metrics.record_with_bytes(
+        OpType::Http,
+        "GET /notes/{slug}",
+        FAST,
+        Outcome::Ok,
+        512,
+        || EventDetail::Http {
             method: "GET".into(),
             route: "/notes/{slug}".into(),
             status: 200,
             bytes: 512,
-        }
-    });
+        },
+    );
     let snapshot = metrics.snapshot();
     let event = &snapshot.recent_events[0];
     assert_eq!(event.op_type, OpType::Http);

@@ -72,10 +72,14 @@ fn errors_aborts_and_bytes_are_counted_per_operation_and_type() {
     let no_detail = || EventDetail::Render {
         template: String::new(),
     };
-    metrics.record_http("GET /", FAST, Outcome::Ok, 100, no_detail);
-    metrics.record_http("GET /", FAST, Outcome::Error, 10, no_detail);
-    metrics.record_http("GET /static/{*path}", FAST, Outcome::Aborted, 7, no_detail);
-    metrics.record_http("GET /static/{*path}", FAST, Outcome::Ok, 1_000, no_detail);
+    for (operation, outcome, bytes) in [
+        ("GET /", Outcome::Ok, 100),
+        ("GET /", Outcome::Error, 10),
+        ("GET /static/{*path}", Outcome::Aborted, 7),
+        ("GET /static/{*path}", Outcome::Ok, 1_000),
+    ] {
+        metrics.record_with_bytes(OpType::Http, operation, FAST, outcome, bytes, no_detail);
+    }
     let snapshot = metrics.snapshot();
     let http = snapshot.get(OpType::Http);
     assert_eq!(

@@ -146,7 +146,8 @@ fn parse_labels(body: &str) -> BTreeMap<String, String> {
 fn prometheus_output_is_valid_exposition_text() {
     let metrics = Metrics::new(settings(0.0, 1));
     for ms in [1, 2, 3] {
-        metrics.record_http(
+        metrics.record_with_bytes(
+            OpType::Http,
             "GET /notes/{slug}",
             Duration::from_millis(ms),
             Outcome::Ok,
@@ -156,11 +157,16 @@ fn prometheus_output_is_valid_exposition_text() {
             },
         );
     }
-    metrics.record_http("GET /static/{*path}", FAST, Outcome::Aborted, 5, || {
-        EventDetail::Render {
+    metrics.record_with_bytes(
+        OpType::Http,
+        "GET /static/{*path}",
+        FAST,
+        Outcome::Aborted,
+        5,
+        || EventDetail::Render {
             template: String::new(),
-        }
-    });
+        },
+    );
     record_n(&metrics, OpType::Database, "SELECT \"notes\"\\x", 4, FAST);
     let text = metrics.encode_prometheus(&[
         ("refserver_pool_idle", "Idle connections.", 3.0),
