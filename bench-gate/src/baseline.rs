@@ -103,7 +103,7 @@ pub fn compare_results(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::write_bench;
+    use crate::test_support::{assert_markdown_holds, write_bench};
 
     #[test]
     fn baseline_comparison_flags_regressions_and_unmeasured_benches() {
@@ -133,13 +133,12 @@ mod tests {
         );
         assert!(!report.passed());
         let md = report.to_markdown();
-        assert!(
-            md.contains("| 1.300× (1.297× – 1.303×) | ≤ 1.05× | ❌ over budget |"),
-            "{md}"
-        );
-        assert!(
-            md.contains("| 5.0 | — | ≤ 1.05× | ➖ new, no baseline |"),
-            "{md}"
+        assert_markdown_holds(
+            &md,
+            &[
+                "| 1.300× (1.297× – 1.303×) | ≤ 1.05× | ❌ over budget |",
+                "| 5.0 | — | ≤ 1.05× | ➖ new, no baseline |",
+            ],
         );
 
         let err = compare_baseline(root, "nightly", 0.05).expect_err("no such baseline");

@@ -382,7 +382,9 @@ mod tests {
 
     use super::*;
     use crate::results::{NEW_LABEL, load_results};
-    use crate::test_support::{BUDGETS, budgets, fixture_run};
+    use crate::test_support::{
+        BUDGETS, assert_markdown, assert_markdown_holds, budgets, fixture_run,
+    };
 
     #[test]
     fn passing_set_passes_and_renders_a_table() {
@@ -397,27 +399,16 @@ mod tests {
         let added = &report.checks[2];
         assert_eq!(added.measured(), Some(60.0));
         let md = report.to_markdown();
-        assert!(
-            md.starts_with("✅ Bench gate: 4 of 4 checks passed (median"),
-            "{md}"
-        );
-        assert!(
-            md.contains(
+        assert_markdown(
+            &md,
+            "✅ Bench gate: 4 of 4 checks passed (median",
+            &[
                 "| note page, sampling 1.0 vs off | `requests/note_page/rate_1.0` | \
                  `requests/note_page/off` | 40000 | 40400 | 1.010× (1.008× – 1.012×) | ≤ 1.02× | \
-                 ✅ pass |"
-            ),
-            "{md}"
-        );
-        assert!(
-            md.contains("| +60.0 ns (+59.2 ns – +60.8 ns) | ≤ +100 ns | ✅ pass |"),
-            "{md}"
-        );
-        assert!(
-            md.contains(
-                "| `recording/database/rate_0.0` | — | — | 21.5 | 21.5 ns | ≤ 50 ns | ✅ pass |"
-            ),
-            "{md}"
+                 ✅ pass |",
+                "| +60.0 ns (+59.2 ns – +60.8 ns) | ≤ +100 ns | ✅ pass |",
+                "| `recording/database/rate_0.0` | — | — | 21.5 | 21.5 ns | ≤ 50 ns | ✅ pass |",
+            ],
         );
     }
 
@@ -432,13 +423,10 @@ mod tests {
         assert_eq!(failed[0].name, "note page, sampling 1.0 vs off");
         assert_eq!(failed[0].verdict, Verdict::OverBudget);
         let md = report.to_markdown();
-        assert!(
-            md.starts_with("❌ Bench gate: 3 of 4 checks passed"),
-            "{md}"
-        );
-        assert!(
-            md.contains("| 1.050× (1.048× – 1.052×) | ≤ 1.02× | ❌ over budget |"),
-            "{md}"
+        assert_markdown(
+            &md,
+            "❌ Bench gate: 3 of 4 checks passed",
+            &["| 1.050× (1.048× – 1.052×) | ≤ 1.02× | ❌ over budget |"],
         );
     }
 
@@ -551,8 +539,7 @@ mod tests {
         let (low, high) = check.measured_range().expect("range");
         assert!((low - 90.9 / 110.0).abs() < 1e-9 && (high - 111.1 / 90.0).abs() < 1e-9);
         let md = report.to_markdown();
-        assert!(md.contains("1 inconclusive"), "{md}");
-        assert!(md.contains("| ✅ pass ⚠️ inconclusive |"), "{md}");
+        assert_markdown_holds(&md, &["1 inconclusive", "| ✅ pass ⚠️ inconclusive |"]);
     }
 
     #[test]

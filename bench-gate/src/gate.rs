@@ -149,8 +149,8 @@ mod tests {
     use crate::evaluate::Verdict;
     use crate::results::NEW_LABEL;
     use crate::test_support::{
-        BUDGETS, copy_tree, criterion_fixture, fixture_run, run_start, set_all_written,
-        set_written, write_bench,
+        BUDGETS, assert_markdown, copy_tree, criterion_fixture, fixture_run, run_start,
+        set_all_written, set_written, write_bench,
     };
 
     const HOUR: Duration = Duration::from_secs(3600);
@@ -269,22 +269,16 @@ mod tests {
             ],
             "{md}"
         );
-        assert!(
-            md.starts_with("❌ Bench gate: 5 of 13 checks passed"),
-            "{md}"
-        );
-        assert!(
-            md.contains(
+        assert_markdown(
+            &md,
+            "❌ Bench gate: 5 of 13 checks passed",
+            &[
                 "| note page, sampling 0.0 vs off | `requests/note_page/rate_0.0` | \
-                 `requests/note_page/off` | 34098 | 35574 |"
-            ),
-            "{md}"
+                 `requests/note_page/off` | 34098 | 35574 |",
+                "| monitored point query, time added | ",
+                "| +258 ns (",
+            ],
         );
-        assert!(
-            md.contains("| monitored point query, time added | "),
-            "{md}"
-        );
-        assert!(md.contains("| +258 ns ("), "{md}");
 
         // The same tree left over from an earlier run is refused, not gated.
         let stale = WallClockGate {

@@ -1,5 +1,6 @@
 //! Fixtures shared by the unit tests: criterion result directories written the way
-//! criterion 0.8 writes them, and a budgets file over them. Here, not in one module's
+//! criterion 0.8 writes them, a budgets file over them, and the check of a report's
+//! Markdown. Here, not in one module's
 //! `tests`, because the results, evaluation and baseline tests all build on them.
 
 use std::path::{Path, PathBuf};
@@ -150,5 +151,19 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target)
                 .unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
         }
+    }
+}
+
+/// Asserts that a report's Markdown starts with `headline` and holds each of `parts`.
+pub(crate) fn assert_markdown(md: &str, headline: &str, parts: &[&str]) {
+    assert!(md.starts_with(headline), "{headline:?} not first in:\n{md}");
+    assert_markdown_holds(md, parts);
+}
+
+/// Asserts that a report's Markdown holds each of `parts`, showing the whole report
+/// when one is missing.
+pub(crate) fn assert_markdown_holds(md: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(md.contains(part), "{part:?} missing from:\n{md}");
     }
 }
