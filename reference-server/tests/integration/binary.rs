@@ -1,22 +1,15 @@
 //! The binary as operators run it: port 0, the first stdout line, the generated admin
 //! token, graceful SIGTERM, and the `config` subcommand's exit codes.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+#[path = "../support/child.rs"]
+mod child;
+use child::{Reaped, stdout_lines};
+
 const BIN: &str = env!("CARGO_BIN_EXE_reference-server");
-
-/// Kills the child if a test fails before it is reaped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn base_command(dir: &std::path::Path) -> Command {
     let mut command = Command::new(BIN);
@@ -26,20 +19,6 @@ fn base_command(dir: &std::path::Path) -> Command {
         .env("BIND_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "warn");
     command
-}
-
-/// Reads stdout lines on a thread so every wait is bounded.
-fn lines(child: &mut Child) -> mpsc::Receiver<String> {
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }
 
 fn next_line(rx: &mpsc::Receiver<String>) -> String {
@@ -55,8 +34,8 @@ async fn binds_port_zero_prints_address_and_token_then_stops_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn server");
-    let rx = lines(&mut child);
-    let mut running = Running(child);
+    let rx = stdout_lines(&mut child);
+    let mut running = Reaped(child);
 
     let first = next_line(&rx);
     let url = first

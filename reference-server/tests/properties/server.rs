@@ -1,7 +1,7 @@
 //! The real binary booted for one case: fresh temp `DATA_PATH`, port 0, every wait
 //! bounded, the child killed and reaped on drop (also when a check panics).
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,6 +10,10 @@ use std::time::Duration;
 use reference_server::config::EnvMap;
 use tempfile::TempDir;
 
+#[path = "../support/child.rs"]
+mod child;
+use child::{Reaped, stdout_lines};
+
 const BIN: &str = env!("CARGO_BIN_EXE_reference-server");
 
 /// The admin token every booted server gets.
@@ -17,16 +21,6 @@ pub const ADMIN_TOKEN: &str = "property-admin-token-0123456789";
 
 /// How long the server may take to print its address or to exit.
 pub const BOOT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A child process that is killed and reaped when dropped.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// What came of starting the binary.
 pub enum Boot {
@@ -111,20 +105,6 @@ pub fn boot(env: &EnvMap, data: TempDir) -> Boot {
             stderr.lock().unwrap_or_else(PoisonError::into_inner)
         ),
     }
-}
-
-/// Stdout lines, read on a thread so that every wait can time out.
-fn stdout_lines(child: &mut Child) -> Receiver<String> {
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }
 
 /// Stderr, accumulated on a thread (so a chatty server never blocks on a full pipe);
