@@ -1,26 +1,7 @@
 //! `reference-server config`: the effective configuration operators and the harness
 //! read, snapshotted for a few environments.
 
-use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_reference-server");
-
-fn run_config(env: &[(&str, &str)]) -> (Option<i32>, String, String) {
-    let mut command = Command::new(BIN);
-    command
-        .arg("config")
-        .env_clear()
-        .env("DATA_PATH", "/srv/blog-data");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let out = command.output().expect("run reference-server config");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::harness::run_config;
 
 fn filters() -> Vec<(&'static str, &'static str)> {
     // The default static dir is an absolute path of the build machine.

@@ -92,6 +92,25 @@ pub fn env(dir: &TempDir, extra: &[(&str, &str)]) -> EnvMap {
     env
 }
 
+/// Runs `reference-server config` with exactly `env` and a fixed `DATA_PATH` (so what
+/// it prints is the same on every machine): the exit code, stdout and stderr.
+pub fn run_config(env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_reference-server"));
+    command
+        .arg("config")
+        .env_clear()
+        .env("DATA_PATH", "/srv/blog-data");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let out = command.output().expect("run reference-server config");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Masks dates so snapshots survive the calendar.
 pub fn date_filters() -> Vec<(&'static str, &'static str)> {
     vec![

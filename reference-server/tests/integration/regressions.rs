@@ -1,6 +1,6 @@
 //! Each regression switch brings back the behaviour it names (and only when asked).
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, run_config};
 
 async fn count(t: &TestApp, kind: &str) -> u64 {
     t.admin_get("/admin/metrics").await.json()["types"][kind]["count"]
@@ -125,18 +125,6 @@ async fn switches_are_listed_in_the_effective_config() {
 /// nothing on stderr, and shows the default (or the canonical key) in force.
 #[test]
 fn silent_config_fallback_accepts_what_is_refused_and_says_nothing() {
-    let bin = env!("CARGO_BIN_EXE_reference-server");
-    let run = |env: &[(&str, &str)]| {
-        let mut command = std::process::Command::new(bin);
-        command
-            .arg("config")
-            .env_clear()
-            .env("DATA_PATH", "/srv/blog-data");
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        command.output().expect("run reference-server config")
-    };
     // Each environment, and where the sampling rate (1.0 every time) comes from then.
     let cases: [(&[(&str, &str)], &str); 3] = [
         (
@@ -153,23 +141,19 @@ fn silent_config_fallback_accepts_what_is_refused_and_says_nothing() {
         (&[("METRICS_SAMPLING_RATE", "1.5")], "default"),
     ];
     for (env, source) in cases {
-        let refused = run(env);
-        assert_eq!(refused.status.code(), Some(2), "{env:?}");
-        assert!(
-            String::from_utf8_lossy(&refused.stderr).contains(env[0].0),
-            "{env:?}"
-        );
+        let (code, _, stderr) = run_config(env);
+        assert_eq!(code, Some(2), "{env:?}");
+        assert!(stderr.contains(env[0].0), "{env:?}");
 
         let with_switch: Vec<(&str, &str)> = env
             .iter()
             .copied()
             .chain([("REFSERVER_REGRESSIONS", "silent-config-fallback")])
             .collect();
-        let out = run(&with_switch);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{env:?}: {stderr}");
+        let (code, stdout, stderr) = run_config(&with_switch);
+        assert_eq!(code, Some(0), "{env:?}: {stderr}");
         assert!(stderr.is_empty(), "nothing said for {env:?}: {stderr}");
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
         let sampling = &json["settings"]["METRICS_SAMPLING_RATE"];
         assert_eq!(sampling["source"], source, "{env:?}");
         assert_eq!(sampling["value"]["database"], 1.0, "{env:?}");
