@@ -2,6 +2,7 @@
 //! a real socket on port 0. One binary, a module per area.
 
 mod harness;
+mod static_support;
 
 mod admin;
 mod binary;
@@ -12,4 +13,6 @@ mod monitoring;
 mod pages;
 mod regressions;
 mod socket;
+mod static_conditional;
 mod static_files;
+mod static_ranges;

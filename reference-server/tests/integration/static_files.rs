@@ -1,13 +1,11 @@
-//! Static files: types, lengths, validators, ranges, HEAD.
+//! Static files: types, lengths, validators, ranges, HEAD, methods, odd paths.
+//! Conditional requests and ranges in depth: `static_conditional`, `static_ranges`.
 
 use axum::body::Body;
-use axum::http::Request;
+use axum::http::{Method, Request};
 
 use crate::harness::TestApp;
-
-fn static_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/site/static")
-}
+use crate::static_support::{get_and_head, request, static_root};
 
 #[tokio::test]
 async fn every_theme_file_has_its_type_and_exact_length() {
@@ -44,6 +42,12 @@ async fn every_theme_file_has_its_type_and_exact_length() {
         );
         assert!(
             reply.header("etag").is_some() && reply.header("last-modified").is_some(),
+            "{path}"
+        );
+        assert_eq!(reply.header("accept-ranges"), Some("bytes"), "{path}");
+        assert_eq!(
+            reply.header("cache-control"),
+            Some("public, max-age=300, must-revalidate"),
             "{path}"
         );
     }
@@ -168,4 +172,69 @@ async fn directories_and_missing_files_are_404() {
     ] {
         assert_eq!(t.get(path).await.status, 404, "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_file_name_followed_by_a_slash_or_dot_segment_is_404() {
+    let t = TestApp::new(&[]);
+    for path in [
+        "/static/css/style.css/",
+        "/static/css/style.css/.",
+        "/static/css/style.css/..",
+        "/static/css/style.css//",
+        "/static/img/logo.png/",
+    ] {
+        assert_eq!(get_and_head(&t, path, &[]).await.status, 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn encoded_nul_is_404_for_head_as_for_get() {
+    let t = TestApp::new(&[]);
+    for path in [
+        "/static/%00",
+        "/static/css/style.css%00.js",
+        "/static/css/..%00/style.css",
+    ] {
+        assert_eq!(get_and_head(&t, path, &[]).await.status, 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn other_methods_on_a_file_are_405_with_allow() {
+    let t = TestApp::new(&[]);
+    for method in ["OPTIONS", "POST", "PUT", "DELETE", "PATCH", "TRACE", "BREW"] {
+        let method = Method::from_bytes(method.as_bytes()).expect("method");
+        let reply = request(&t, method.clone(), "/static/css/style.css", &[]).await;
+        assert_eq!(reply.status, 405, "{method}");
+        assert_eq!(reply.header("allow"), Some("GET, HEAD"), "{method}");
+        assert!(reply.body.is_empty(), "{method}");
+        // A missing file is 404 whatever the method: nothing there allows anything.
+        let missing = request(&t, method.clone(), "/static/css/nope.css", &[]).await;
+        assert_eq!(missing.status, 404, "{method} on a missing file");
+    }
+}
+
+#[tokio::test]
+async fn every_static_response_is_labelled_for_metrics() {
+    let t = TestApp::new(&[]);
+    for (method, path) in [
+        (Method::GET, "/static/css/style.css"),
+        (Method::GET, "/static/nope.css"),
+        (Method::GET, "/static/%zz"),
+        (Method::POST, "/static/css/style.css"),
+    ] {
+        let reply = request(&t, method.clone(), path, &[]).await;
+        assert!(reply.status.as_u16() < 500, "{method} {path}");
+    }
+    let metrics = t.admin_get("/admin/metrics").await.json();
+    let operations = metrics["types"]["http"]["operations"]
+        .as_array()
+        .expect("operations");
+    let mut names: Vec<&str> = operations
+        .iter()
+        .map(|op| op["name"].as_str().expect("name"))
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["GET /static/*", "POST /static/*"], "{operations:?}");
 }

@@ -1,0 +1,201 @@
+//! Static files: conditional requests (RFC 9110 §13), every case sent as GET and as
+//! HEAD, HEAD answering exactly as GET without the body.
+
+use std::time::Duration;
+
+use crate::harness::{Reply, TestApp};
+use crate::static_support::{get_and_head, on_disk};
+
+const CSS: &str = "/static/css/style.css";
+
+/// The validators a plain GET of `style.css` carries.
+struct Current {
+    etag: String,
+    modified: String,
+}
+
+async fn current(t: &TestApp) -> Current {
+    let reply = get_and_head(t, CSS, &[]).await;
+    assert_eq!(reply.status, 200);
+    Current {
+        etag: reply.header("etag").expect("etag").to_owned(),
+        modified: reply
+            .header("last-modified")
+            .expect("last-modified")
+            .to_owned(),
+    }
+}
+
+/// `date` moved by `seconds`, as an HTTP-date.
+fn shifted(date: &str, seconds: i64) -> String {
+    let time = httpdate::parse_http_date(date).expect("HTTP-date");
+    let moved = if seconds >= 0 {
+        time + Duration::from_secs(seconds.unsigned_abs())
+    } else {
+        time - Duration::from_secs(seconds.unsigned_abs())
+    };
+    httpdate::fmt_http_date(moved)
+}
+
+fn assert_whole_file(reply: &Reply, what: &str) {
+    assert_eq!(reply.status, 200, "{what}");
+    let file = on_disk("css/style.css");
+    assert!(reply.body[..] == file[..], "{what}: body is the file");
+    assert_eq!(
+        reply.header("content-length"),
+        Some(file.len().to_string().as_str()),
+        "{what}"
+    );
+}
+
+/// A 304 carries the validators and `Cache-Control`, and no body or length.
+fn assert_not_modified(reply: &Reply, now: &Current, what: &str) {
+    assert_eq!(reply.status, 304, "{what}");
+    assert!(reply.body.is_empty(), "{what}: a 304 has no body");
+    assert_eq!(reply.header("etag"), Some(now.etag.as_str()), "{what}");
+    assert_eq!(
+        reply.header("last-modified"),
+        Some(now.modified.as_str()),
+        "{what}"
+    );
+    assert_eq!(
+        reply.header("cache-control"),
+        Some("public, max-age=300, must-revalidate"),
+        "{what}"
+    );
+    assert_eq!(reply.header("content-length"), None, "{what}");
+    assert_eq!(reply.header("content-type"), None, "{what}");
+}
+
+#[tokio::test]
+async fn the_etag_is_strong_and_the_same_on_every_response() {
+    let t = TestApp::new(&[]);
+    let now = current(&t).await;
+    assert!(now.etag.starts_with('"'), "strong: {}", now.etag);
+    let partial = get_and_head(&t, CSS, &[("if-none-match", "\"x\"")]).await;
+    assert_eq!(partial.header("etag"), Some(now.etag.as_str()));
+}
+
+#[tokio::test]
+async fn if_match_compares_strongly_and_fails_with_412() {
+    let t = TestApp::new(&[]);
+    let now = current(&t).await;
+    let weak = format!("W/{}", now.etag);
+    let listed = format!("\"a\", {}", now.etag);
+    for value in ["\"nope\"", weak.as_str(), "nope"] {
+        let reply = get_and_head(&t, CSS, &[("if-match", value)]).await;
+        assert_eq!(reply.status, 412, "If-Match: {value}");
+        assert!(reply.body.is_empty());
+    }
+    for value in [now.etag.as_str(), "*", listed.as_str()] {
+        let reply = get_and_head(&t, CSS, &[("if-match", value)]).await;
+        assert_whole_file(&reply, &format!("If-Match: {value}"));
+    }
+}
+
+#[tokio::test]
+async fn if_unmodified_since_fails_only_for_a_later_change_and_yields_to_if_match() {
+    let t = TestApp::new(&[]);
+    let now = current(&t).await;
+    let before = shifted(&now.modified, -1);
+    let reply = get_and_head(&t, CSS, &[("if-unmodified-since", &before)]).await;
+    assert_eq!(reply.status, 412);
+    for value in [
+        now.modified.clone(),
+        shifted(&now.modified, 60),
+        "never".into(),
+    ] {
+        let reply = get_and_head(&t, CSS, &[("if-unmodified-since", &value)]).await;
+        assert_whole_file(&reply, &format!("If-Unmodified-Since: {value}"));
+    }
+    // Ignored when If-Match is present (§13.1.4).
+    let headers = [
+        ("if-match", now.etag.as_str()),
+        ("if-unmodified-since", &before),
+    ];
+    assert_whole_file(&get_and_head(&t, CSS, &headers).await, "If-Match wins");
+}
+
+#[tokio::test]
+async fn if_none_match_compares_weakly_and_answers_304() {
+    let t = TestApp::new(&[]);
+    let now = current(&t).await;
+    let weak = format!("W/{}", now.etag);
+    let listed = format!("\"a\", {weak}");
+    for value in [now.etag.as_str(), weak.as_str(), "*", listed.as_str()] {
+        let reply = get_and_head(&t, CSS, &[("if-none-match", value)]).await;
+        assert_not_modified(&reply, &now, &format!("If-None-Match: {value}"));
+    }
+    let reply = get_and_head(&t, CSS, &[("if-none-match", "\"nope\"")]).await;
+    assert_whole_file(&reply, "If-None-Match: \"nope\"");
+}
+
+#[tokio::test]
+async fn if_modified_since_is_ignored_beside_if_none_match() {
+    let t = TestApp::new(&[]);
+    let now = current(&t).await;
+    // The table row: the date alone would be a 304, but If-None-Match decides.
+    let headers = [
+        ("if-none-match", "\"nope\""),
+        ("if-modified-since", now.modified.as_str()),
+    ];
+    assert_whole_file(&get_and_head(&t, CSS, &headers).await, "INM beside IMS");
+    let headers = [
+        ("if-none-match", now.etag.as_str()),
+        ("if-modified-since", "Thu, 01 Jan 1970 00:00:00 GMT"),
+    ];
+    assert_not_modified(&get_and_head(&t, CSS, &headers).await, &now, "INM matches");
+}
+
+#[tokio::test]
+async fn if_modified_since_answers_304_up_to_date_and_ignores_junk() {
+    let t = TestApp::new(&[]);
+    let now = current(&t).await;
+    for value in [now.modified.clone(), shifted(&now.modified, 3600)] {
+        let reply = get_and_head(&t, CSS, &[("if-modified-since", &value)]).await;
+        assert_not_modified(&reply, &now, &format!("If-Modified-Since: {value}"));
+    }
+    let older = shifted(&now.modified, -1);
+    for value in [
+        older.as_str(),
+        "yesterday",
+        "",
+        "Wed, 32 Oct 2015 07:28:00 GMT",
+    ] {
+        let reply = get_and_head(&t, CSS, &[("if-modified-since", value)]).await;
+        assert_whole_file(&reply, &format!("If-Modified-Since: {value:?}"));
+    }
+}
+
+#[tokio::test]
+async fn preconditions_run_in_rfc_order() {
+    let t = TestApp::new(&[]);
+    let now = current(&t).await;
+    // 1 before 3: a failed If-Match is 412 even when If-None-Match would be 304.
+    let headers = [
+        ("if-match", "\"nope\""),
+        ("if-none-match", now.etag.as_str()),
+    ];
+    assert_eq!(get_and_head(&t, CSS, &headers).await.status, 412);
+    // 2 before 4.
+    let before = shifted(&now.modified, -1);
+    let headers = [
+        ("if-unmodified-since", before.as_str()),
+        ("if-modified-since", now.modified.as_str()),
+    ];
+    assert_eq!(get_and_head(&t, CSS, &headers).await.status, 412);
+    // Preconditions before Range: a 304 wins over a 206.
+    let headers = [("if-none-match", now.etag.as_str()), ("range", "bytes=0-9")];
+    assert_not_modified(&get_and_head(&t, CSS, &headers).await, &now, "304 first");
+    let headers = [("if-match", "\"nope\""), ("range", "bytes=0-9")];
+    assert_eq!(get_and_head(&t, CSS, &headers).await.status, 412);
+}
+
+#[tokio::test]
+async fn conditions_are_ignored_on_missing_files() {
+    let t = TestApp::new(&[]);
+    for (name, value) in [("if-match", "*"), ("if-none-match", "*")] {
+        let reply = get_and_head(&t, "/static/css/nope.css", &[(name, value)]).await;
+        assert_eq!(reply.status, 404, "{name}");
+    }
+}
