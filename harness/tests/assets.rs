@@ -506,12 +506,21 @@ mod assets {
         }
     }
 
-    /// Runs `site` with `require`d features: what the site lacks then fails.
-    async fn run_requiring(site: Site, require: &[&str]) -> (MockServer, Vec<CheckOutcome>) {
+    /// Runs `site` as is, where `check` only warns, then requiring `requirement`, where
+    /// `check` alone fails: the server and outcomes of that second run.
+    async fn warns_unless_required(
+        site: Site,
+        requirement: &str,
+        check: &str,
+    ) -> (MockServer, Vec<CheckOutcome>) {
+        let (_server, outcomes) = run(site.clone()).await;
+        assert_eq!(failing_names(&outcomes), Vec::<&str>::new());
+        assert_eq!(warning_names(&outcomes), [check]);
         let server = serve(site).await;
         let mut options = options(&server, &["/"]);
-        options.require = Require::parse(require.iter().copied()).expect("requirement names");
+        options.require = Require::parse([requirement]).expect("requirement name");
         let outcomes = check_site(&reqwest::Client::new(), &options).await;
+        assert_eq!(failing_names(&outcomes), [check]);
         (server, outcomes)
     }
 
@@ -527,13 +536,10 @@ mod assets {
     async fn no_validators_warns_and_fails_the_304_check_when_required() {
         let mut site = good_site();
         site.file("/static/img/bg.png").etag = false;
-        // Validators are a SHOULD (RFC 9110 §8.8.1): missing, they warn...
-        let (_server, outcomes) = run(site.clone()).await;
-        assert_eq!(failing_names(&outcomes), Vec::<&str>::new());
-        assert_eq!(warning_names(&outcomes), ["304 /static/img/bg.png"]);
-        // ...unless the scenario requires them.
-        let (server, outcomes) = run_requiring(site, &["validators"]).await;
-        assert_eq!(failing_names(&outcomes), ["304 /static/img/bg.png"]);
+        // Validators are a SHOULD (RFC 9110 §8.8.1): missing, they warn unless the
+        // scenario requires them.
+        let (server, outcomes) =
+            warns_unless_required(site, "validators", "304 /static/img/bg.png").await;
         let (location, expected, seen) = failure(&outcomes, "304 /static/img/bg.png");
         assert_eq!(
             location,
@@ -587,13 +593,10 @@ mod assets {
     async fn an_ignored_range_warns_and_fails_the_range_check_when_required() {
         let mut site = good_site();
         site.file("/static/js/app.js").range = false;
-        // A server without Accept-Ranges MAY ignore Range (RFC 9110 §14.2)...
-        let (_server, outcomes) = run(site.clone()).await;
-        assert_eq!(failing_names(&outcomes), Vec::<&str>::new());
-        assert_eq!(warning_names(&outcomes), ["Range /static/js/app.js"]);
-        // ...unless the scenario requires Range.
-        let (server, outcomes) = run_requiring(site, &["range"]).await;
-        assert_eq!(failing_names(&outcomes), ["Range /static/js/app.js"]);
+        // A server without Accept-Ranges MAY ignore Range (RFC 9110 §14.2): that warns
+        // unless the scenario requires Range.
+        let (server, outcomes) =
+            warns_unless_required(site, "range", "Range /static/js/app.js").await;
         let (location, expected, seen) = failure(&outcomes, "Range /static/js/app.js");
         assert_eq!(
             location,
