@@ -44,6 +44,13 @@ fn only_error(key: &str, value: &str) -> ConfigError {
     errors.errors[0].clone()
 }
 
+/// Asserts that each value of `key` is refused with its kind of error, and only that.
+fn assert_refused(key: &str, cases: &[(&str, ConfigErrorKind)]) {
+    for (value, kind) in cases {
+        assert_eq!(only_error(key, value).kind, *kind, "{value}");
+    }
+}
+
 fn env_source(key: &str) -> Source {
     Source::Env(key.to_owned())
 }
