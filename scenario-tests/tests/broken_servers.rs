@@ -3,9 +3,9 @@
 //! write (the scenario files' own catches are proven by the `matrix` suite).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use harness::exit_codes;
+use harness::report::RunReport;
 use harness::scenario::Scenario;
 use harness::server::TargetSpec;
 use scenario_tests::{failure_lines, run, scenario_dir};
@@ -21,11 +21,19 @@ fn url_target(server: &MockServer, ready_timeout: f64) -> TargetSpec {
     TargetSpec::parse(&text, scenario_dir()).expect("valid target")
 }
 
-/// A scenario written to a temp file (scenarios are files; this keeps them so).
-fn scenario_file(dir: &Path, text: &str) -> Scenario {
-    let file = dir.join("broken.toml");
+/// Runs `text`, written to a scenario file (scenarios are files; this keeps them so),
+/// against a `url` target at `server`.
+async fn run_scenario(server: &MockServer, ready_timeout: f64, text: &str) -> RunReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("broken.toml");
     std::fs::write(&file, text).expect("write scenario");
-    Scenario::load(&file).expect("valid scenario")
+    let scenario = Scenario::load(&file).expect("valid scenario");
+    run(
+        &[scenario],
+        &url_target(server, ready_timeout),
+        BTreeMap::new(),
+    )
+    .await
 }
 
 async fn healthy(server: &MockServer) {
@@ -60,12 +68,12 @@ async fn a_500_on_one_stylesheet_is_reported_with_its_url() {
         )
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let scenario = scenario_file(
-        dir.path(),
+    let report = run_scenario(
+        &server,
+        5.0,
         "name = \"broken-assets\"\ndescription = \"d\"\n[[steps]]\nboot = {}\n[[steps]]\ncheck-assets = { pages = [\"/\"] }\n",
-    );
-    let report = run(&[scenario], &url_target(&server, 5.0), BTreeMap::new()).await;
+    )
+    .await;
     let failures = failure_lines(&report).join("\n");
     assert_eq!(exit_codes::for_run(&report), exit_codes::CHECK_FAILED);
     assert!(
@@ -92,12 +100,12 @@ async fn metrics_that_stay_at_zero_fail_the_count() {
         ))
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let scenario = scenario_file(
-        dir.path(),
+    let report = run_scenario(
+        &server,
+        5.0,
         "name = \"zero\"\ndescription = \"d\"\n[[steps]]\nboot = {}\n[[steps]]\ntraffic = { paths = [\"/notes/hello-world\"], requests = 3 }\n[[steps]]\nmetric = { prometheus = 'refserver_operations_total{type=\"database\"}', expect = \"== 3\" }\n[[steps]]\nmetric = { prometheus = 'refserver_operations_total{type=\"render\"}', expect = \">= 0\" }\n",
-    );
-    let report = run(&[scenario], &url_target(&server, 5.0), BTreeMap::new()).await;
+    )
+    .await;
     let failures = failure_lines(&report).join("\n");
     assert!(failures.contains("expected == 3, seen 0"), "{failures}");
     // A selector matching no series is a failure too, even with `>= 0`.
@@ -111,12 +119,12 @@ async fn a_server_that_never_becomes_ready_exits_3() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let scenario = scenario_file(
-        dir.path(),
+    let report = run_scenario(
+        &server,
+        0.5,
         "name = \"never\"\ndescription = \"d\"\n[[steps]]\nboot = {}\n[[steps]]\ncheck-assets = { pages = [\"/\"] }\n",
-    );
-    let report = run(&[scenario], &url_target(&server, 0.5), BTreeMap::new()).await;
+    )
+    .await;
     assert_eq!(exit_codes::for_run(&report), exit_codes::TARGET_NOT_READY);
     let lines = failure_lines(&report).join("\n");
     assert!(
