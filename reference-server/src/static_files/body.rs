@@ -4,11 +4,18 @@
 //! Never read whole into memory, and deliberately without an exact size hint: the
 //! length travels in `Content-Length`, so the `buffered-body-size` regression (which
 //! refuses bodies of unknown size) keeps failing every static GET, as rc.1 did.
+//!
+//! The first chunk of file data is read before the response is handed to hyper, so
+//! the head and the start of the body leave in one write. Otherwise hyper sends the
+//! head alone while the first read is pending, and on a kept-alive connection Nagle's
+//! algorithm holds the small body back until the client's delayed ACK, about 40 ms
+//! per request (the harness's keep-alive check measures it).
 
 use std::io::{self, SeekFrom};
 
 use axum::body::Body;
 use bytes::{Bytes, BytesMut};
+use futures::stream::{self, StreamExt};
 use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
@@ -46,18 +53,37 @@ struct Cursor {
     position: u64,
     remaining: u64,
     pieces: std::vec::IntoIter<Piece>,
+    /// Whether any file data has been read yet.
+    read_any: bool,
 }
 
-/// A streamed body of `pieces`, read from `file` in order. A file that shrinks under
-/// the stream ends it with an error (the connection is cut short, never padded).
-pub(crate) fn stream(file: File, pieces: Vec<Piece>) -> Body {
-    let cursor = Cursor {
+/// A streamed body of `pieces`, read from `file` in order, its first chunk of file
+/// data already read. A file that shrinks under the stream ends it with an error (the
+/// connection is cut short, never padded).
+pub(crate) async fn stream(file: File, pieces: Vec<Piece>) -> Body {
+    let mut rest = Some(Cursor {
         file,
         position: 0,
         remaining: 0,
         pieces: pieces.into_iter(),
-    };
-    Body::from_stream(futures::stream::try_unfold(cursor, next_chunk))
+        read_any: false,
+    });
+    let mut ready = Vec::new();
+    while let Some(cursor) = rest.take_if(|c| !c.read_any) {
+        match next_chunk(cursor).await {
+            Ok(Some((chunk, cursor))) => {
+                ready.push(Ok(chunk));
+                rest = Some(cursor);
+            }
+            Ok(None) => break,
+            Err(error) => {
+                ready.push(Err(error));
+                break;
+            }
+        }
+    }
+    let rest = stream::iter(rest.map(|cursor| stream::try_unfold(cursor, next_chunk)));
+    Body::from_stream(stream::iter(ready).chain(rest.flatten()))
 }
 
 async fn next_chunk(mut cursor: Cursor) -> io::Result<Option<(Bytes, Cursor)>> {
@@ -93,6 +119,7 @@ async fn read_chunk(cursor: &mut Cursor) -> io::Result<Bytes> {
     }
     cursor.position += read as u64;
     cursor.remaining -= read as u64;
+    cursor.read_any = true;
     Ok(buffer.freeze())
 }
 
@@ -132,7 +159,7 @@ mod tests {
             },
             Piece::Literal(Bytes::from_static(b">")),
         ];
-        let body = stream(file, pieces);
+        let body = stream(file, pieces).await;
         assert!(
             body.size_hint().exact().is_none(),
             "no exact size: buffered-body-size must keep refusing static bodies"
@@ -146,17 +173,39 @@ mod tests {
         assert!(got[..] == want[..]);
     }
 
+    /// The head and a small file leave in one write only if the body's first frames
+    /// are ready without waiting for the file (see the module doc on Nagle).
+    #[tokio::test]
+    async fn the_first_file_chunk_is_ready_before_the_response_leaves() {
+        use futures::FutureExt;
+
+        let (_dir, file) = file_with(b"small file").await;
+        let pieces = vec![
+            Piece::Literal(Bytes::from_static(b"head:")),
+            Piece::File { start: 6, len: 4 },
+        ];
+        let mut body = stream(file, pieces).await;
+        let mut ready = Vec::new();
+        while let Some(Some(frame)) = body.frame().now_or_never() {
+            let data = frame.expect("frame").into_data().expect("data");
+            ready.extend_from_slice(&data);
+        }
+        assert_eq!(ready, b"head:file");
+    }
+
     #[tokio::test]
     async fn a_file_shorter_than_promised_ends_in_an_error() {
         let (_dir, file) = file_with(b"short").await;
-        let body = stream(file, vec![Piece::File { start: 0, len: 10 }]);
+        let body = stream(file, vec![Piece::File { start: 0, len: 10 }]).await;
         assert!(collect(body).await.is_err());
     }
 
     #[tokio::test]
     async fn no_pieces_is_an_empty_body() {
         let (_dir, file) = file_with(b"").await;
-        let got = collect(stream(file, Vec::new())).await.expect("reads");
+        let got = collect(stream(file, Vec::new()).await)
+            .await
+            .expect("reads");
         assert!(got.is_empty());
     }
 }

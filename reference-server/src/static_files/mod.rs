@@ -146,7 +146,7 @@ async fn respond(
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
-        body::stream(opened.file, selected.pieces)
+        body::stream(opened.file, selected.pieces).await
     };
     let mut response = (selected.status, body).into_response();
     let out = response.headers_mut();
