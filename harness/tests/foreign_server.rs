@@ -11,13 +11,10 @@
 //! libtest-mimic (`harness = false`), so a skip is counted as one; each test gets its
 //! own tokio runtime.
 
-use harness::prerequisite::Prerequisite;
-
-#[path = "support/suite.rs"]
-mod suite;
+use harness::prerequisite::{Prerequisite, run_suite};
 
 fn main() {
-    suite::run(
+    run_suite(
         "foreign_server",
         Prerequisite::Nginx,
         foreign_server::trials,
@@ -32,10 +29,16 @@ mod foreign_server {
     use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
-    use harness::assets::{AssetOptions, StaticDir, check_site};
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use harness::assets::{
+        AssetOptions, Require, RowAnswer, StaticDir, Table, check_site, row_answers,
+    };
     use harness::outcome::{CheckOutcome, Verdict};
     use harness::prerequisite::{Found, Status};
     use harness::server::nginx::Nginx;
+    use harness::server::{TargetSpec, boot};
     use libtest_mimic::Trial;
     use url::Url;
 
@@ -54,6 +57,11 @@ mod foreign_server {
                 status,
                 "a_misconfigured_nginx_fails_the_checks_that_guard_the_mistakes",
                 a_misconfigured_nginx_fails_the_checks_that_guard_the_mistakes,
+            ),
+            needs_nginx(
+                status,
+                "readme_answer_table_is_what_the_reference_server_and_nginx_answer",
+                readme_answer_table_is_what_the_reference_server_and_nginx_answer,
             ),
         ]
     }
@@ -190,19 +198,9 @@ mod foreign_server {
             "only {} distinct assets checked (want >= {MIN_ASSETS}): {assets:?}",
             assets.len()
         );
-        // Every asset went through all six checks and both conformance groups (the
-        // fixture has no empty file).
-        let checks = [
-            "GET 200",
-            "Content-Type",
-            "length",
-            "HEAD",
-            "304",
-            "Range",
-            "conditional",
-            "ranges",
-        ];
-        for check in checks {
+        // Every asset went through the same checks, the conformance groups among them
+        // (the fixture has no empty file).
+        for check in ["GET 200", "HEAD", "Range", "conditional", "ranges"] {
             let count = outcomes
                 .iter()
                 .filter(|o| o.name.starts_with(&format!("{check} /")))
@@ -268,5 +266,119 @@ mod foreign_server {
             "{expected}"
         );
         assert!(seen.starts_with("status 200 with "), "{seen}");
+    }
+
+    /// The README's side-by-side table lies between these markers.
+    const TABLE_BEGIN: &str = "<!-- http-answers:begin (written by the foreign_server test; RC_UPDATE_README=1 rewrites it) -->";
+    const TABLE_END: &str = "<!-- http-answers:end -->";
+
+    /// Every row of the conformance table, sent to the reference server (with Range and
+    /// validators required) and to nginx serving the same file: the reference server
+    /// answers every row as RFC 9110 allows, nginx fails none, and the README's table
+    /// is what they answered (`RC_UPDATE_README=1` rewrites it).
+    async fn readme_answer_table_is_what_the_reference_server_and_nginx_answer(binary: PathBuf) {
+        let nginx = Site::start(&binary, Variant::Correct).await;
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("HTTP client");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let spec = TargetSpec::load(&root.join("scenarios/targets/reference-process.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let server = boot(&spec, &BTreeMap::new(), &client)
+            .await
+            .unwrap_or_else(|e| panic!("the reference server boots: {e}"));
+        let table = Table::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let file = "/static/css/style.css";
+        let timeout = Duration::from_secs(10);
+        let required = Require {
+            range: true,
+            validators: true,
+        };
+        let ours = row_answers(
+            &client,
+            &table,
+            &server.url(file).expect("URL"),
+            required,
+            timeout,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("reference server: {e}"));
+        let theirs = row_answers(
+            &client,
+            &table,
+            &nginx.url(file),
+            Require::default(),
+            timeout,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("nginx: {e}"));
+
+        let not_passed = |answers: &[RowAnswer], severe: fn(&Verdict) -> bool| -> Vec<String> {
+            answers
+                .iter()
+                .filter(|a| severe(&a.verdict))
+                .map(|a| format!("{}: {:?}", a.id, a.verdict))
+                .collect()
+        };
+        let ours_wrong = not_passed(&ours, |v| !matches!(v, Verdict::Pass));
+        assert!(
+            ours_wrong.is_empty(),
+            "the reference server, Range and validators required:\n{}",
+            ours_wrong.join("\n")
+        );
+        let theirs_failed = not_passed(&theirs, |v| matches!(v, Verdict::Fail { .. }));
+        assert!(
+            theirs_failed.is_empty(),
+            "nginx must not fail a row:\n{}",
+            theirs_failed.join("\n")
+        );
+
+        let rendered = answer_table(&ours, &theirs);
+        let readme_path = root.join("README.md");
+        let readme = std::fs::read_to_string(&readme_path).expect("README.md");
+        let (Some(begin), Some(end)) = (readme.find(TABLE_BEGIN), readme.find(TABLE_END)) else {
+            panic!("README.md has no {TABLE_BEGIN} ... {TABLE_END} block");
+        };
+        let body_start = begin + TABLE_BEGIN.len();
+        let current = &readme[body_start..end];
+        if current != rendered {
+            if std::env::var_os("RC_UPDATE_README").is_some() {
+                let updated = format!("{}{rendered}{}", &readme[..body_start], &readme[end..]);
+                std::fs::write(&readme_path, updated).expect("write README.md");
+            } else {
+                panic!(
+                    "README.md's answer table is not what the servers answer now \
+                     (RC_UPDATE_README=1 rewrites it):\n{rendered}"
+                );
+            }
+        }
+    }
+
+    /// The Markdown table: one line per row, each server's answer, marked `⚠` where it
+    /// only warns and `✗` where it fails.
+    fn answer_table(ours: &[RowAnswer], theirs: &[RowAnswer]) -> String {
+        let mark = |a: &RowAnswer| match a.verdict {
+            Verdict::Pass => a.answer.clone(),
+            Verdict::Warn { .. } => format!("⚠ {}", a.answer),
+            Verdict::Fail { .. } => format!("✗ {}", a.answer),
+        };
+        let mut text = String::from(
+            "\n| row | request (to `/static/css/style.css`) | RFC 9110 allows | reference server | nginx |\n|---|---|---|---|---|\n",
+        );
+        for ours in ours {
+            let nginx = theirs
+                .iter()
+                .find(|t| t.id == ours.id)
+                .map_or_else(|| "(skipped)".to_owned(), mark);
+            text.push_str(&format!(
+                "| `{}` | `{}` | {} | {} | {nginx} |\n",
+                ours.id,
+                ours.request,
+                ours.allowed,
+                mark(ours)
+            ));
+        }
+        text
     }
 }

@@ -19,6 +19,8 @@ struct Finding {
     line: String,
     /// The server answered as if the row's headers were absent (for the summary).
     ignored: bool,
+    /// A row every Range-supporting server must honour (not several ranges).
+    single: bool,
 }
 
 /// The rows of one group for one asset.
@@ -238,6 +240,7 @@ async fn run_row(
                     row.cite()
                 ),
                 ignored: false,
+                single: false,
             });
             return RowResult {
                 answer: None,
@@ -264,6 +267,7 @@ async fn run_row(
                 row.cite()
             ),
             ignored,
+            single: !row.may_ignore,
         });
     }
     match send(Method::HEAD).await {
@@ -277,6 +281,7 @@ async fn run_row(
                 e.message
             ),
             ignored: false,
+            single: false,
         }),
     }
     RowResult {
@@ -309,6 +314,7 @@ fn short(plain: &Fetched, got: &Fetched) -> String {
         return format!("{code} multipart ({parts} parts)");
     }
     match got.header(CONTENT_RANGE) {
+        Some(range) if range.contains('*') => code.to_string(),
         Some(range) => {
             let span = range.trim_start_matches("bytes ");
             let span = span.split('/').next().unwrap_or(span);
@@ -387,6 +393,7 @@ fn head_agrees(row: &Row, request: &Filled, get: &Fetched, head: &Fetched) -> Ve
                 must.join(", ")
             ),
             ignored: false,
+            single: false,
         });
     }
     if !missing.is_empty() && head.status == get.status {
@@ -398,6 +405,7 @@ fn head_agrees(row: &Row, request: &Filled, get: &Fetched, head: &Fetched) -> Ve
                 missing.join(", ")
             ),
             ignored: false,
+            single: false,
         });
     }
     findings
@@ -437,11 +445,13 @@ impl Group {
             "the {} {name} rows of {TABLE_PATH} answered as RFC 9110 allows{skipped}",
             self.ran
         );
-        let all_ignored = self
+        // Every single range answered with the whole file: say so once.
+        let no_range_support = self
             .findings
             .iter()
-            .all(|f| f.ignored && f.severity == Severity::May);
-        let seen = if all_ignored && name == "ranges" && self.findings.len() > 1 {
+            .all(|f| f.ignored && f.severity == Severity::May)
+            && self.findings.iter().any(|f| f.single);
+        let seen = if no_range_support && name == "ranges" && self.findings.len() > 1 {
             format!(
                 "{} Range requests answered 200 with the whole file: the server does not \
                  support Range (RFC 9110 §14.2: a server MAY ignore Range) [warning]",
