@@ -36,6 +36,8 @@ enum Fault {
     UnknownUnit416,
     /// No Range support at all, and no Accept-Ranges.
     NoRanges,
+    /// Not a fault: HEAD ignores Range, as RFC 9110 §14.2 reads.
+    HeadIgnoresRange,
 }
 
 #[derive(Clone, Copy)]
@@ -98,7 +100,9 @@ impl Respond for Stylesheet {
                 .insert_header("content-type", "text/css")
                 .set_body_raw(CSS, "text/css")
         };
-        let Some(range) = header("range").filter(|_| fault != Fault::NoRanges) else {
+        let head_ignores = fault == Fault::HeadIgnoresRange && request.method.as_str() == "HEAD";
+        let Some(range) = header("range").filter(|_| fault != Fault::NoRanges && !head_ignores)
+        else {
             return whole();
         };
         if let Some(validator) = header("if-range")
@@ -292,4 +296,16 @@ async fn no_range_support_warns_unless_required() {
     let outcomes = check(Fault::NoRanges, required).await;
     assert_row_fails(&outcomes, "ranges", "range-first-bytes", &[]);
     assert!(!outcome(&outcomes, "Range /static/a.css").passed());
+}
+
+#[tokio::test]
+async fn a_head_that_ignores_range_as_section_14_2_reads_passes() {
+    let outcomes = check(Fault::HeadIgnoresRange, Require::default()).await;
+    let o = outcome(&outcomes, "ranges /static/a.css");
+    let seen = match &o.verdict {
+        Verdict::Pass => String::new(),
+        Verdict::Warn { seen, .. } => seen.clone(),
+        Verdict::Fail { seen, .. } => panic!("HEAD answered 200 to a Range: {seen}"),
+    };
+    assert!(!seen.contains("HEAD with"), "{seen}");
 }

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use reqwest::Method;
-use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED};
+use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, RANGE};
+use reqwest::{Method, StatusCode};
 
 use super::Require;
 use super::answer::{Answer, header_differences};
@@ -271,7 +271,7 @@ async fn run_row(
         });
     }
     match send(Method::HEAD).await {
-        Ok(head) => findings.extend(head_agrees(row, request, &get, &head)),
+        Ok(head) => findings.extend(head_agrees(row, request, plain, &get, &head)),
         Err(e) => findings.push(Finding {
             severity: Severity::Must,
             line: format!(
@@ -362,7 +362,23 @@ fn grade(row: &Row, advertised: Advertised, ignored: bool) -> (Severity, String)
 /// HEAD must answer as the GET did, without content (§9.3.2): a different status,
 /// a body or a different header fails; a header left out only warns (the RFC lets a
 /// server omit fields it computes while generating content).
-fn head_agrees(row: &Row, request: &Filled, get: &Fetched, head: &Fetched) -> Vec<Finding> {
+///
+/// A Range row's HEAD may also answer as a plain GET does: RFC 9110 §14.2 defines
+/// range handling for GET only and says a server MUST ignore Range on other methods,
+/// while nginx, Apache and Go answer HEAD as the ranged GET. Either is accepted.
+fn head_agrees(
+    row: &Row,
+    request: &Filled,
+    plain: &Fetched,
+    ranged_get: &Fetched,
+    head: &Fetched,
+) -> Vec<Finding> {
+    let ranged = request.headers.iter().any(|(name, _)| name == RANGE);
+    let get = if ranged && head.status == StatusCode::OK && ranged_get.status != StatusCode::OK {
+        plain
+    } else {
+        ranged_get
+    };
     let what = request.describe(&Method::HEAD);
     let mut findings = Vec::new();
     let mut must = Vec::new();
