@@ -12,7 +12,11 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use harness::assets::{AssetOptions, Require, StaticDir, check_site};
+use harness::exit_codes;
 use harness::outcome::{CheckOutcome, Verdict};
+use harness::report::RunReport;
+use harness::scenario::{RunOptions, Scenario, run_scenarios};
+use harness::server::TargetSpec;
 use url::Url;
 
 /// How long `python3 -m http.server` may take to say which port it bound.
@@ -117,6 +121,23 @@ async fn python_http_server_passes_with_warnings_and_fails_when_range_is_require
             .any(|o| o.name == "304 /static/css/style.css" && o.verdict == Verdict::Pass),
         "304 by If-Modified-Since"
     );
+
+    // As `harness check-assets` runs it: the run passes, with its warnings, exit 0.
+    let scenario = Scenario::check_assets(
+        vec!["/".to_owned()],
+        Some((fixture_site().join("static"), "/static/".to_owned())),
+        Require::default(),
+    );
+    let mut report = RunReport::new();
+    let spec = TargetSpec::running_at(&server.base);
+    run_scenarios(&[scenario], &spec, &RunOptions::default(), &mut report).await;
+    assert_eq!(
+        report.exit_code(),
+        exit_codes::PASS,
+        "{}",
+        report.headline()
+    );
+    assert!(report.totals().warned > 0, "{}", report.headline());
 
     let required = Require {
         range: true,

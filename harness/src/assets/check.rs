@@ -437,7 +437,48 @@ fn range_verdict(get: &Fetched, partial: &Fetched, ignored: Severity) -> Verdict
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assets::{Expect, TableError};
     use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn a_large_site_gets_the_table_on_a_sample_per_file_type() -> Result<(), TableError> {
+        let table = Table::builtin()?;
+        let asset = |path: String| Asset {
+            url: url::Url::parse(&format!("http://h{path}")).expect("URL"),
+            expect: Expect::Any,
+            found_in: Vec::new(),
+            via: "static dir",
+            size_on_disk: None,
+        };
+        let small: Vec<Asset> = (0..10).map(|i| asset(format!("/{i}.css"))).collect();
+        let (sample, outcome) = conformance_sample(&small, &table);
+        assert_eq!(
+            sample.len(),
+            10,
+            "a small site gets the table on every asset"
+        );
+        assert!(outcome.is_none());
+
+        let large: Vec<Asset> = (0..400)
+            .map(|i| asset(format!("/{i}.png")))
+            .chain((0..5).map(|i| asset(format!("/{i}.css"))))
+            .collect();
+        let (sample, outcome) = conformance_sample(&large, &table);
+        let pngs = sample.iter().filter(|&&i| i < 400).count();
+        assert_eq!(pngs, table.sample_per_type);
+        assert_eq!(
+            sample.len(),
+            table.sample_per_type + 5,
+            "every .css, 20 .png"
+        );
+        let outcome = outcome.expect("the sample is reported");
+        assert_eq!(outcome.name, "conformance sample");
+        assert_eq!(
+            outcome.location,
+            "25 of 405 assets (2 file types, at most 20 of each)"
+        );
+        Ok(())
+    }
 
     fn fetched(status: u16, headers: &[(HeaderName, &str)], body: &[u8]) -> Fetched {
         let mut map = HeaderMap::new();
