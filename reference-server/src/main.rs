@@ -125,8 +125,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // TCP_NODELAY, as nginx sets on kept-alive connections: with Nagle's algorithm on,
     // the last small segment of a response waits for the client's delayed ACK, about
     // 40 ms per streamed file on a reused connection (the harness's keep-alive check).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
+    // Regression `nagle-stall` keeps Nagle's algorithm on.
+    let nodelay = !regressions.contains(reference_server::config::Regression::NagleStall);
+    let listener = listener.tap_io(move |tcp| {
+        if let Err(e) = tcp.set_nodelay(nodelay) {
             tracing::warn!("cannot set TCP_NODELAY on a connection: {e}");
         }
     });

@@ -47,6 +47,18 @@ pub struct Catch {
     pub switch: String,
     /// Text that some failure message must contain: proves the failure points at the cause.
     pub message: String,
+    /// The target kinds (`process`, `container`) the catch is proven on; all when
+    /// empty. For a bug another layer hides: Docker's port proxy terminates the
+    /// client's TCP connection, so a server's Nagle stall never reaches the harness.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+}
+
+impl Catch {
+    /// Whether the catch is proven on the target kind named `kind`.
+    pub fn holds_on(&self, kind: &str) -> bool {
+        self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind)
+    }
 }
 
 /// One pass over the steps with extra environment.
@@ -87,6 +99,18 @@ impl Scenario {
         let raw: RawScenario = toml::from_str(text).map_err(|e| e.to_string())?;
         if raw.steps.is_empty() {
             return Err("`steps` is empty: a scenario must check something".to_owned());
+        }
+        for (index, catch) in raw.catches.iter().enumerate() {
+            if let Some(kind) = catch
+                .kinds
+                .iter()
+                .find(|k| !matches!(k.as_str(), "process" | "container"))
+            {
+                return Err(format!(
+                    "catches[{index}]: unknown target kind `{kind}` in `kinds` (expected \
+                     `process` or `container`)"
+                ));
+            }
         }
         let dir = path.parent().unwrap_or_else(|| Path::new("."));
         let steps = raw
@@ -166,6 +190,25 @@ mod tests {
 
     fn parse(text: &str) -> Result<Scenario, String> {
         Scenario::parse(text, Path::new("x.toml"))
+    }
+
+    #[test]
+    fn a_catch_names_only_known_target_kinds() {
+        let scenario = |kinds: &str| {
+            parse(&format!(
+                "name = \"n\"\ndescription = \"d\"\n\
+                 catches = [{{ switch = \"nagle-stall\", message = \"m\", kinds = {kinds} }}]\n\
+                 [[steps]]\ntraffic = {{ paths = [\"/\"], requests = 1 }}\n"
+            ))
+        };
+        let only_process = scenario("[\"process\"]").expect("valid");
+        assert!(only_process.catches[0].holds_on("process"));
+        assert!(!only_process.catches[0].holds_on("container"));
+        let error = scenario("[\"vm\"]").expect_err("unknown kind");
+        assert!(
+            error.contains("catches[0]: unknown target kind `vm`"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -118,7 +118,7 @@ impl Key {
             Key::RefserverRegressions => {
                 "a comma-separated list of switch names: buffered-body-size, \
                  plural-sampling-key, legacy-sampling, unwired-db-metrics, wrong-content-type, \
-                 silent-config-fallback, any-bearer-token, accept-empty-note"
+                 silent-config-fallback, any-bearer-token, accept-empty-note, nagle-stall"
             }
         }
     }

@@ -32,11 +32,15 @@ pub enum Regression {
     AnyBearerToken,
     /// Micropub creates an entry with no content instead of answering 400.
     AcceptEmptyNote,
+    /// Connections keep Nagle's algorithm (no `TCP_NODELAY`) and a static body's head
+    /// leaves before its first file read: every small file on a kept-alive connection
+    /// waits about 40 ms for the client's delayed ACK.
+    NagleStall,
 }
 
 impl Regression {
     /// Every switch, in the order of the design document.
-    pub const ALL: [Regression; 8] = [
+    pub const ALL: [Regression; 9] = [
         Regression::BufferedBodySize,
         Regression::PluralSamplingKey,
         Regression::LegacySampling,
@@ -45,6 +49,7 @@ impl Regression {
         Regression::SilentConfigFallback,
         Regression::AnyBearerToken,
         Regression::AcceptEmptyNote,
+        Regression::NagleStall,
     ];
 
     /// The name used in `REFSERVER_REGRESSIONS` and in reports.
@@ -58,6 +63,7 @@ impl Regression {
             Regression::SilentConfigFallback => "silent-config-fallback",
             Regression::AnyBearerToken => "any-bearer-token",
             Regression::AcceptEmptyNote => "accept-empty-note",
+            Regression::NagleStall => "nagle-stall",
         }
     }
 
@@ -93,6 +99,10 @@ impl Regression {
             Regression::AcceptEmptyNote => {
                 "Micropub creates an entry with no content instead of answering 400"
             }
+            Regression::NagleStall => {
+                "no TCP_NODELAY and static heads sent before the first file read: small \
+                 files on kept-alive connections wait about 40 ms for a delayed ACK"
+            }
         }
     }
 
@@ -119,7 +129,7 @@ impl Regressions {
     }
 
     /// Whether `regression` is on; the code paths that re-introduce a bug ask this.
-    pub(crate) fn contains(&self, regression: Regression) -> bool {
+    pub fn contains(&self, regression: Regression) -> bool {
         self.0.contains(&regression)
     }
 
@@ -201,7 +211,8 @@ mod tests {
                 "wrong-content-type",
                 "silent-config-fallback",
                 "any-bearer-token",
-                "accept-empty-note"
+                "accept-empty-note",
+                "nagle-stall"
             ]
         );
         for r in Regression::ALL {

@@ -68,6 +68,8 @@ struct StaticDir {
     root: PathBuf,
     /// Regression `wrong-content-type`: every file is `application/octet-stream`.
     wrong_content_type: bool,
+    /// Regression `nagle-stall`: the head leaves before the first file read.
+    head_first: bool,
 }
 
 /// `/static/...` served from `dir`.
@@ -78,6 +80,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
     let dir = Arc::new(StaticDir {
         root: dir.to_path_buf(),
         wrong_content_type: regressions.contains(Regression::WrongContentType),
+        head_first: regressions.contains(Regression::NagleStall),
     });
     Router::new().nest_service("/static", serve.with_state(dir))
 }
@@ -146,7 +149,7 @@ async fn respond(
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
-        body::stream(opened.file, selected.pieces).await
+        body::stream(opened.file, selected.pieces, !dir.head_first).await
     };
     let mut response = (selected.status, body).into_response();
     let out = response.headers_mut();
