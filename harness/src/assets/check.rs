@@ -438,7 +438,6 @@ fn range_verdict(get: &Fetched, partial: &Fetched, ignored: Severity) -> Verdict
 mod tests {
     use super::*;
     use crate::assets::{Expect, TableError};
-    use reqwest::header::{HeaderMap, HeaderValue};
 
     #[test]
     fn a_large_site_gets_the_table_on_a_sample_per_file_type() -> Result<(), TableError> {
@@ -481,17 +480,7 @@ mod tests {
     }
 
     fn fetched(status: u16, headers: &[(HeaderName, &str)], body: &[u8]) -> Fetched {
-        let mut map = HeaderMap::new();
-        for (name, value) in headers {
-            map.insert(name.clone(), HeaderValue::from_str(value).expect("header"));
-        }
-        Fetched {
-            url: url::Url::parse("http://h/a.css").expect("test URL"),
-            status: StatusCode::from_u16(status).expect("status"),
-            headers: map,
-            body: body.to_vec(),
-            elapsed: Duration::ZERO,
-        }
+        Fetched::canned(status, headers, body)
     }
 
     #[test]

@@ -24,6 +24,27 @@ impl Fetched {
     }
 }
 
+#[cfg(test)]
+impl Fetched {
+    /// A response as a unit test writes it, from `http://h/a.css`.
+    pub(crate) fn canned<K: AsRef<str>>(status: u16, headers: &[(K, &str)], body: &[u8]) -> Self {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(
+                HeaderName::from_bytes(name.as_ref().as_bytes()).expect("header name"),
+                reqwest::header::HeaderValue::from_str(value).expect("header value"),
+            );
+        }
+        Self {
+            url: url::Url::parse("http://h/a.css").expect("test URL"),
+            status: StatusCode::from_u16(status).expect("status"),
+            headers: map,
+            body: body.to_vec(),
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
 /// A request that did not produce a response: the error in words, and how long it took.
 pub(crate) struct TransportError {
     pub(crate) message: String,

@@ -313,27 +313,11 @@ pub(crate) fn header_differences(get: &HeaderMap, head: &HeaderMap) -> (Vec<Stri
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
-    use reqwest::header::HeaderValue;
 
     use super::*;
 
     fn fetched(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Fetched {
-        let mut map = HeaderMap::new();
-        for (name, value) in headers {
-            map.insert(
-                reqwest::header::HeaderName::from_bytes(name.as_bytes()).expect("name"),
-                HeaderValue::from_str(value).expect("value"),
-            );
-        }
-        Fetched {
-            url: url::Url::parse("http://h/a.css").expect("url"),
-            status: StatusCode::from_u16(status).expect("status"),
-            headers: map,
-            body: body.to_vec(),
-            elapsed: Duration::ZERO,
-        }
+        Fetched::canned(status, headers, body)
     }
 
     const FILE: &[u8] = b"0123456789abcdef";
