@@ -37,6 +37,17 @@ fn shifted(date: &str, seconds: i64) -> String {
     httpdate::fmt_http_date(moved)
 }
 
+/// Each of `values` sent alone as `header`, GET and HEAD alike (`get_and_head`): the GET
+/// replies, each with what was sent.
+async fn each_value(t: &TestApp, header: &str, values: &[&str]) -> Vec<(Reply, String)> {
+    let mut replies = Vec::new();
+    for value in values {
+        let reply = get_and_head(t, CSS, &[(header, value)]).await;
+        replies.push((reply, format!("{header}: {value:?}")));
+    }
+    replies
+}
+
 fn assert_whole_file(reply: &Reply, what: &str) {
     assert_eq!(reply.status, 200, "{what}");
     let file = on_disk("css/style.css");
@@ -82,14 +93,12 @@ async fn if_match_compares_strongly_and_fails_with_412() {
     let now = current(&t).await;
     let weak = format!("W/{}", now.etag);
     let listed = format!("\"a\", {}", now.etag);
-    for value in ["\"nope\"", weak.as_str(), "nope"] {
-        let reply = get_and_head(&t, CSS, &[("if-match", value)]).await;
-        assert_eq!(reply.status, 412, "If-Match: {value}");
-        assert!(reply.body.is_empty());
+    for (reply, what) in each_value(&t, "If-Match", &["\"nope\"", &weak, "nope"]).await {
+        assert_eq!(reply.status, 412, "{what}");
+        assert!(reply.body.is_empty(), "{what}");
     }
-    for value in [now.etag.as_str(), "*", listed.as_str()] {
-        let reply = get_and_head(&t, CSS, &[("if-match", value)]).await;
-        assert_whole_file(&reply, &format!("If-Match: {value}"));
+    for (reply, what) in each_value(&t, "If-Match", &[&now.etag, "*", &listed]).await {
+        assert_whole_file(&reply, &what);
     }
 }
 
@@ -100,13 +109,10 @@ async fn if_unmodified_since_fails_only_for_a_later_change_and_yields_to_if_matc
     let before = shifted(&now.modified, -1);
     let reply = get_and_head(&t, CSS, &[("if-unmodified-since", &before)]).await;
     assert_eq!(reply.status, 412);
-    for value in [
-        now.modified.clone(),
-        shifted(&now.modified, 60),
-        "never".into(),
-    ] {
-        let reply = get_and_head(&t, CSS, &[("if-unmodified-since", &value)]).await;
-        assert_whole_file(&reply, &format!("If-Unmodified-Since: {value}"));
+    let later = shifted(&now.modified, 60);
+    let values = [now.modified.as_str(), &later, "never"];
+    for (reply, what) in each_value(&t, "If-Unmodified-Since", &values).await {
+        assert_whole_file(&reply, &what);
     }
     // Ignored when If-Match is present (§13.1.4).
     let headers = [
@@ -122,9 +128,9 @@ async fn if_none_match_compares_weakly_and_answers_304() {
     let now = current(&t).await;
     let weak = format!("W/{}", now.etag);
     let listed = format!("\"a\", {weak}");
-    for value in [now.etag.as_str(), weak.as_str(), "*", listed.as_str()] {
-        let reply = get_and_head(&t, CSS, &[("if-none-match", value)]).await;
-        assert_not_modified(&reply, &now, &format!("If-None-Match: {value}"));
+    let values = [now.etag.as_str(), &weak, "*", &listed];
+    for (reply, what) in each_value(&t, "If-None-Match", &values).await {
+        assert_not_modified(&reply, &now, &what);
     }
     let reply = get_and_head(&t, CSS, &[("if-none-match", "\"nope\"")]).await;
     assert_whole_file(&reply, "If-None-Match: \"nope\"");
@@ -151,19 +157,15 @@ async fn if_modified_since_is_ignored_beside_if_none_match() {
 async fn if_modified_since_answers_304_up_to_date_and_ignores_junk() {
     let t = TestApp::new(&[]);
     let now = current(&t).await;
-    for value in [now.modified.clone(), shifted(&now.modified, 3600)] {
-        let reply = get_and_head(&t, CSS, &[("if-modified-since", &value)]).await;
-        assert_not_modified(&reply, &now, &format!("If-Modified-Since: {value}"));
+    let later = shifted(&now.modified, 3600);
+    let values = [now.modified.as_str(), &later];
+    for (reply, what) in each_value(&t, "If-Modified-Since", &values).await {
+        assert_not_modified(&reply, &now, &what);
     }
     let older = shifted(&now.modified, -1);
-    for value in [
-        older.as_str(),
-        "yesterday",
-        "",
-        "Wed, 32 Oct 2015 07:28:00 GMT",
-    ] {
-        let reply = get_and_head(&t, CSS, &[("if-modified-since", value)]).await;
-        assert_whole_file(&reply, &format!("If-Modified-Since: {value:?}"));
+    let junk = [&older, "yesterday", "", "Wed, 32 Oct 2015 07:28:00 GMT"];
+    for (reply, what) in each_value(&t, "If-Modified-Since", &junk).await {
+        assert_whole_file(&reply, &what);
     }
 }
 
