@@ -272,6 +272,19 @@ mod assets {
         }
     }
 
+    /// `name` is the one check that failed, at `server`'s `at`: its (expected, seen).
+    fn only_failure<'a>(
+        outcomes: &'a [CheckOutcome],
+        name: &str,
+        server: &MockServer,
+        at: &str,
+    ) -> (&'a str, &'a str) {
+        assert_eq!(failing_names(outcomes), [name]);
+        let (location, expected, seen) = failure(outcomes, name);
+        assert_eq!(location, format!("{}{at}", server.uri()));
+        (expected, seen)
+    }
+
     #[tokio::test]
     async fn a_correct_site_passes_every_check_and_finds_exactly_its_assets() {
         let server = serve(good_site()).await;
@@ -367,11 +380,11 @@ mod assets {
         let mut site = good_site();
         site.file("/static/js/app.js").content_type = Some("application/octet-stream");
         let (server, outcomes) = run(site).await;
-        assert_eq!(failing_names(&outcomes), ["Content-Type /static/js/app.js"]);
-        let (location, expected, seen) = failure(&outcomes, "Content-Type /static/js/app.js");
-        assert_eq!(
-            location,
-            format!("{}/static/js/app.js [Content-Type]", server.uri())
+        let (expected, seen) = only_failure(
+            &outcomes,
+            "Content-Type /static/js/app.js",
+            &server,
+            "/static/js/app.js [Content-Type]",
         );
         assert_eq!(
             expected,
@@ -407,9 +420,12 @@ mod assets {
         let logo_len = site.file("/static/img/logo.png").body.len();
         site.file("/static/img/logo.png").head_len = Some(999);
         let (server, outcomes) = run(site).await;
-        assert_eq!(failing_names(&outcomes), ["HEAD /static/img/logo.png"]);
-        let (location, expected, seen) = failure(&outcomes, "HEAD /static/img/logo.png");
-        assert_eq!(location, format!("{}/static/img/logo.png", server.uri()));
+        let (expected, seen) = only_failure(
+            &outcomes,
+            "HEAD /static/img/logo.png",
+            &server,
+            "/static/img/logo.png",
+        );
         assert_eq!(
             expected,
             format!(
@@ -445,11 +461,11 @@ mod assets {
             url_prefix: Url::parse(&format!("{}/static/", server.uri())).expect("prefix"),
         });
         let outcomes = check_site(&reqwest::Client::new(), &options).await;
-        assert_eq!(failing_names(&outcomes), ["length /static/img/bg.png"]);
-        let (location, expected, seen) = failure(&outcomes, "length /static/img/bg.png");
-        assert_eq!(
-            location,
-            format!("{}/static/img/bg.png [Content-Length]", server.uri())
+        let (expected, seen) = only_failure(
+            &outcomes,
+            "length /static/img/bg.png",
+            &server,
+            "/static/img/bg.png [Content-Length]",
         );
         assert_eq!(
             expected,
@@ -507,12 +523,13 @@ mod assets {
     }
 
     /// Runs `site` as is, where `check` only warns, then requiring `requirement`, where
-    /// `check` alone fails: the server and outcomes of that second run.
+    /// `check` alone fails at the server's `at`: that failure's (expected, seen).
     async fn warns_unless_required(
         site: Site,
         requirement: &str,
         check: &str,
-    ) -> (MockServer, Vec<CheckOutcome>) {
+        at: &str,
+    ) -> (String, String) {
         let (_server, outcomes) = run(site.clone()).await;
         assert_eq!(failing_names(&outcomes), Vec::<&str>::new());
         assert_eq!(warning_names(&outcomes), [check]);
@@ -520,8 +537,8 @@ mod assets {
         let mut options = options(&server, &["/"]);
         options.require = Require::parse([requirement]).expect("requirement name");
         let outcomes = check_site(&reqwest::Client::new(), &options).await;
-        assert_eq!(failing_names(&outcomes), [check]);
-        (server, outcomes)
+        let (expected, seen) = only_failure(&outcomes, check, &server, at);
+        (expected.to_owned(), seen.to_owned())
     }
 
     fn warning_names(outcomes: &[CheckOutcome]) -> Vec<&str> {
@@ -538,13 +555,9 @@ mod assets {
         site.file("/static/img/bg.png").etag = false;
         // Validators are a SHOULD (RFC 9110 §8.8.1): missing, they warn unless the
         // scenario requires them.
-        let (server, outcomes) =
-            warns_unless_required(site, "validators", "304 /static/img/bg.png").await;
-        let (location, expected, seen) = failure(&outcomes, "304 /static/img/bg.png");
-        assert_eq!(
-            location,
-            format!("{}/static/img/bg.png [ETag]", server.uri())
-        );
+        let check = "304 /static/img/bg.png";
+        let (expected, seen) =
+            warns_unless_required(site, "validators", check, "/static/img/bg.png [ETag]").await;
         assert!(expected.contains("ETag or Last-Modified"), "{expected}");
         assert_eq!(seen, "no ETag or Last-Modified");
     }
@@ -573,11 +586,11 @@ mod assets {
         let mut site = good_site();
         site.file("/static/css/site.css").revalidate = false;
         let (server, outcomes) = run(site).await;
-        assert_eq!(failing_names(&outcomes), ["304 /static/css/site.css"]);
-        let (location, expected, seen) = failure(&outcomes, "304 /static/css/site.css");
-        assert_eq!(
-            location,
-            format!("{}/static/css/site.css [If-None-Match]", server.uri())
+        let (expected, seen) = only_failure(
+            &outcomes,
+            "304 /static/css/site.css",
+            &server,
+            "/static/css/site.css [If-None-Match]",
         );
         assert!(
             expected.starts_with("status 304 for If-None-Match: \""),
@@ -595,13 +608,9 @@ mod assets {
         site.file("/static/js/app.js").range = false;
         // A server without Accept-Ranges MAY ignore Range (RFC 9110 §14.2): that warns
         // unless the scenario requires Range.
-        let (server, outcomes) =
-            warns_unless_required(site, "range", "Range /static/js/app.js").await;
-        let (location, expected, seen) = failure(&outcomes, "Range /static/js/app.js");
-        assert_eq!(
-            location,
-            format!("{}/static/js/app.js [Range]", server.uri())
-        );
+        let check = "Range /static/js/app.js";
+        let (expected, seen) =
+            warns_unless_required(site, "range", check, "/static/js/app.js [Range]").await;
         assert_eq!(
             expected,
             "status 206, 10 bytes, Content-Range bytes 0-9/46 (RFC 9110 §14.2)"
@@ -629,9 +638,7 @@ mod assets {
             ),
         );
         let (server, outcomes) = run(site).await;
-        assert_eq!(failing_names(&outcomes), ["assets found"]);
-        let (location, expected, seen) = failure(&outcomes, "assets found");
-        assert_eq!(location, format!("{}/", server.uri()));
+        let (expected, seen) = only_failure(&outcomes, "assets found", &server, "/");
         assert_eq!(expected, "at least one asset");
         assert_eq!(seen, "0 assets");
     }
@@ -682,11 +689,11 @@ mod assets {
         let mut site = good_site();
         site.file("/static/site.webmanifest").body = br#"{"icons": [{"sizes": "1x1"}]}"#.to_vec();
         let (server, outcomes) = run(site).await;
-        assert_eq!(failing_names(&outcomes), ["parse /static/site.webmanifest"]);
-        let (location, expected, seen) = failure(&outcomes, "parse /static/site.webmanifest");
-        assert_eq!(
-            location,
-            format!("{}/static/site.webmanifest", server.uri())
+        let (expected, seen) = only_failure(
+            &outcomes,
+            "parse /static/site.webmanifest",
+            &server,
+            "/static/site.webmanifest",
         );
         assert_eq!(expected, "status 200 and a web app manifest that parses");
         assert_eq!(seen, "`icons[0]` has no string `src`");
@@ -722,9 +729,12 @@ mod assets {
         let mut options = options(&server, &["/"]);
         options.timeout = Duration::from_millis(300);
         let outcomes = check_site(&reqwest::Client::new(), &options).await;
-        assert_eq!(failing_names(&outcomes), ["GET 200 /static/js/app.js"]);
-        let (location, expected, seen) = failure(&outcomes, "GET 200 /static/js/app.js");
-        assert_eq!(location, format!("{}/static/js/app.js", server.uri()));
+        let (expected, seen) = only_failure(
+            &outcomes,
+            "GET 200 /static/js/app.js",
+            &server,
+            "/static/js/app.js",
+        );
         assert_eq!(expected, "status 200");
         assert!(seen.starts_with("timed out: "), "{seen}");
         assert!(seen.contains("/static/js/app.js"), "{seen}");
