@@ -158,22 +158,14 @@ mod tests {
 
     #[test]
     fn integers_reject_floats_and_garbage() {
-        assert_eq!(
-            parse_integer("1.5", 0, 10),
-            Err(ConfigErrorKind::NotAnInteger)
-        );
-        assert_eq!(
-            parse_integer("1e3", 0, 10),
-            Err(ConfigErrorKind::NotAnInteger)
-        );
-        assert_eq!(
-            parse_integer("1_000", 0, 10),
-            Err(ConfigErrorKind::NotANumber)
-        );
-        assert_eq!(
-            parse_integer("ten", 0, 10),
-            Err(ConfigErrorKind::NotANumber)
-        );
+        for (text, kind) in [
+            ("1.5", ConfigErrorKind::NotAnInteger),
+            ("1e3", ConfigErrorKind::NotAnInteger),
+            ("1_000", ConfigErrorKind::NotANumber),
+            ("ten", ConfigErrorKind::NotANumber),
+        ] {
+            assert_eq!(parse_integer(text, 0, 10), Err(kind), "{text}");
+        }
     }
 
     #[test]
