@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::error::ConfigWarning;
@@ -85,6 +86,18 @@ impl<T> Setting<T> {
     pub(crate) fn is_default(&self) -> bool {
         self.source == Source::Default
     }
+
+    /// This setting in the effective config JSON, its value shown as `shown` makes it.
+    fn json_with<'a, U: Serialize>(&'a self, shown: impl FnOnce(&'a T) -> U) -> Value {
+        json!({"value": shown(&self.value), "source": self.source.to_string()})
+    }
+}
+
+impl<T: Serialize> Setting<T> {
+    /// This setting in the effective config JSON, its value as it serializes.
+    fn to_json(&self) -> Value {
+        self.json_with(|value| value)
+    }
 }
 
 /// The typed, validated configuration the server runs with. Built only by
@@ -161,74 +174,40 @@ impl Config {
     /// env key with value and source, the warnings, and the regression switches. The
     /// admin token is shown only as `set` or `generated at start`.
     pub fn to_json(&self) -> Value {
-        let mut settings = Map::new();
-        let mut put = |key: Key, value: Value, source: &Source| {
-            settings.insert(
-                key.name().to_owned(),
-                json!({"value": value, "source": source.to_string()}),
-            );
-        };
-        put(
-            Key::MetricsEnabled,
-            json!(self.metrics_enabled.value),
-            &self.metrics_enabled.source,
-        );
-        put(
-            Key::MetricsSlowQueryThreshold,
-            json!(self.slow_query_threshold.value.as_secs_f64()),
-            &self.slow_query_threshold.source,
-        );
-        put(
-            Key::MetricsBufferSize,
-            json!(self.buffer_size.value),
-            &self.buffer_size.source,
-        );
-        put(
-            Key::MetricsMinSamples,
-            json!(self.min_samples.value),
-            &self.min_samples.source,
-        );
-        put(
-            Key::ConfigStrict,
-            json!(self.strict.value),
-            &self.strict.source,
-        );
-        put(
-            Key::BindAddr,
-            json!(self.bind_addr.value.to_string()),
-            &self.bind_addr.source,
-        );
-        put(
-            Key::DataPath,
-            json!(self.data_path.value.to_string_lossy()),
-            &self.data_path.source,
-        );
-        put(
-            Key::StaticDir,
-            json!(self.static_dir.value.to_string_lossy()),
-            &self.static_dir.source,
-        );
-        put(
-            Key::SiteUrl,
-            json!(self.site_url.value),
-            &self.site_url.source,
-        );
         let token = if self.admin_token.value.is_some() {
             "set"
         } else {
             "generated at start"
         };
-        put(Key::AdminToken, json!(token), &self.admin_token.source);
-        put(
-            Key::TokenEndpoint,
-            json!(self.token_endpoint.value),
-            &self.token_endpoint.source,
-        );
-        put(
-            Key::RefserverRegressions,
-            json!(self.regression_names()),
-            &self.regressions.source,
-        );
+        let mut settings: Map<String, Value> = [
+            (Key::MetricsEnabled, self.metrics_enabled.to_json()),
+            (
+                Key::MetricsSlowQueryThreshold,
+                self.slow_query_threshold.json_with(Duration::as_secs_f64),
+            ),
+            (Key::MetricsBufferSize, self.buffer_size.to_json()),
+            (Key::MetricsMinSamples, self.min_samples.to_json()),
+            (Key::ConfigStrict, self.strict.to_json()),
+            (Key::BindAddr, self.bind_addr.json_with(|a| a.to_string())),
+            (
+                Key::DataPath,
+                self.data_path.json_with(|p| p.to_string_lossy()),
+            ),
+            (
+                Key::StaticDir,
+                self.static_dir.json_with(|p| p.to_string_lossy()),
+            ),
+            (Key::SiteUrl, self.site_url.to_json()),
+            (Key::AdminToken, self.admin_token.json_with(|_| token)),
+            (Key::TokenEndpoint, self.token_endpoint.to_json()),
+            (
+                Key::RefserverRegressions,
+                self.regressions.json_with(|_| self.regression_names()),
+            ),
+        ]
+        .into_iter()
+        .map(|(key, setting)| (key.name().to_owned(), setting))
+        .collect();
 
         let rates = &self.sampling.value;
         let per_type = |f: &dyn Fn(OpType) -> Value| {
