@@ -30,56 +30,42 @@ pub fn links_in_html(page: &Url, html: &str) -> Vec<Link> {
     sink.links
 }
 
+/// The attributes that name assets, by element and in the order they are read: what
+/// each URL is expected to be and the `via` it is found by. A `srcset` holds several URLs.
+const ASSET_ATTRIBUTES: [(&str, &str, Expect, &str); 9] = [
+    ("script", "src", Expect::Script, "script[src]"),
+    ("img", "src", Expect::Image, "img[src]"),
+    ("img", "srcset", Expect::Image, "img[srcset]"),
+    ("source", "src", Expect::Any, "source[src]"),
+    ("source", "srcset", Expect::Image, "source[srcset]"),
+    ("video", "poster", Expect::Image, "video[poster]"),
+    ("video", "src", Expect::Any, "video[src]"),
+    ("audio", "src", Expect::Any, "audio[src]"),
+    ("track", "src", Expect::Any, "track[src]"),
+];
+
 fn visit(sink: &mut LinkSink<'_>, element: ElementRef<'_>) {
     let e = element.value();
     if let Some(style) = e.attr("style") {
         css::scan_into(sink, style);
     }
+    for (_, attribute, expect, via) in ASSET_ATTRIBUTES
+        .iter()
+        .filter(|(name, ..)| *name == e.name())
+    {
+        let Some(value) = e.attr(attribute) else {
+            continue;
+        };
+        if *attribute == "srcset" {
+            for candidate in srcset_urls(value) {
+                sink.push(candidate, *expect, via);
+            }
+        } else {
+            sink.push(value, *expect, via);
+        }
+    }
     match e.name() {
         "link" => visit_link(sink, element),
-        "script" => {
-            if let Some(src) = e.attr("src") {
-                sink.push(src, Expect::Script, "script[src]");
-            }
-        }
-        "img" => {
-            if let Some(src) = e.attr("src") {
-                sink.push(src, Expect::Image, "img[src]");
-            }
-            if let Some(srcset) = e.attr("srcset") {
-                for candidate in srcset_urls(srcset) {
-                    sink.push(candidate, Expect::Image, "img[srcset]");
-                }
-            }
-        }
-        "source" => {
-            if let Some(src) = e.attr("src") {
-                sink.push(src, Expect::Any, "source[src]");
-            }
-            if let Some(srcset) = e.attr("srcset") {
-                for candidate in srcset_urls(srcset) {
-                    sink.push(candidate, Expect::Image, "source[srcset]");
-                }
-            }
-        }
-        "video" => {
-            if let Some(poster) = e.attr("poster") {
-                sink.push(poster, Expect::Image, "video[poster]");
-            }
-            if let Some(src) = e.attr("src") {
-                sink.push(src, Expect::Any, "video[src]");
-            }
-        }
-        "audio" => {
-            if let Some(src) = e.attr("src") {
-                sink.push(src, Expect::Any, "audio[src]");
-            }
-        }
-        "track" => {
-            if let Some(src) = e.attr("src") {
-                sink.push(src, Expect::Any, "track[src]");
-            }
-        }
         "meta" => {
             let content = e.attr("content");
             let property = e.attr("property").map(str::to_ascii_lowercase);
