@@ -103,7 +103,7 @@ pub async fn discover(client: &reqwest::Client, options: &AssetOptions) -> Disco
     let concurrency = options.concurrency.max(1);
     let mut crawl = Crawl::default();
 
-    let mut pages: Vec<(Url, CheckOutcome, Vec<Link>)> = stream::iter(&options.start_urls)
+    let pages: Vec<(Url, CheckOutcome, Vec<Link>)> = stream::iter(&options.start_urls)
         .map(|url| async move {
             let (outcome, links) = read_page(client, url, options.timeout).await;
             (url.clone(), outcome, links)
@@ -111,11 +111,7 @@ pub async fn discover(client: &reqwest::Client, options: &AssetOptions) -> Disco
         .buffer_unordered(concurrency)
         .collect()
         .await;
-    pages.sort_by(|a, b| a.0.cmp(&b.0));
-    for (_, outcome, links) in pages {
-        crawl.record(outcome);
-        links.into_iter().for_each(|l| crawl.add_link(l));
-    }
+    crawl.add_read(pages);
 
     if let Some(dir) = &options.static_dir {
         let started = Instant::now();
@@ -162,7 +158,7 @@ pub async fn discover(client: &reqwest::Client, options: &AssetOptions) -> Disco
             break;
         }
         read.extend(todo.iter().map(|(u, _)| u.clone()));
-        let mut results: Vec<(Url, CheckOutcome, Vec<Link>)> = stream::iter(todo)
+        let results: Vec<(Url, CheckOutcome, Vec<Link>)> = stream::iter(todo)
             .map(|(url, expect)| async move {
                 let (outcome, links) =
                     read_linking_file(client, &url, expect, options.timeout).await;
@@ -171,11 +167,7 @@ pub async fn discover(client: &reqwest::Client, options: &AssetOptions) -> Disco
             .buffer_unordered(concurrency)
             .collect()
             .await;
-        results.sort_by(|a, b| a.0.cmp(&b.0));
-        for (_, outcome, links) in results {
-            crawl.record(outcome);
-            links.into_iter().for_each(|l| crawl.add_link(l));
-        }
+        crawl.add_read(results);
     }
 
     let count = crawl.assets.len();
@@ -216,6 +208,16 @@ struct Crawl {
 }
 
 impl Crawl {
+    /// Records each read file's outcome and adds its links, in URL order: the reads end
+    /// in any order, the crawl must not depend on it.
+    fn add_read(&mut self, mut read: Vec<(Url, CheckOutcome, Vec<Link>)>) {
+        read.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, outcome, links) in read {
+            self.record(outcome);
+            links.into_iter().for_each(|l| self.add_link(l));
+        }
+    }
+
     fn record(&mut self, outcome: CheckOutcome) {
         if outcome.passed() {
             self.passed.push(outcome);
