@@ -194,28 +194,25 @@ mod tests {
         report.failures().map(|(_, c)| c.name.clone()).collect()
     }
 
+    /// The run failed checks (exit 1), `page`'s among them.
+    fn assert_page_failed(report: &RunReport, page: &str) {
+        assert_eq!(report.exit_code(), exit_codes::CHECK_FAILED);
+        let failed = failed(report);
+        assert!(failed.contains(&format!("page {page}")), "{failed:?}");
+    }
+
     #[tokio::test]
     async fn a_page_answering_404_is_a_failed_check_not_a_server_never_ready() {
         let site = MockServer::start().await;
         let report = check_assets(&site.uri(), "/missing").await;
-        assert_eq!(report.exit_code(), exit_codes::CHECK_FAILED);
-        assert!(
-            failed(&report).contains(&"page /missing".to_owned()),
-            "{:?}",
-            failed(&report)
-        );
+        assert_page_failed(&report, "/missing");
     }
 
     #[tokio::test]
     async fn a_server_that_does_not_answer_is_a_failed_check() {
         // Port 1: nothing listens; not probed, so not "never ready" (exit 3).
         let report = check_assets("http://127.0.0.1:1/", "/").await;
-        assert_eq!(report.exit_code(), exit_codes::CHECK_FAILED);
-        assert!(
-            failed(&report).contains(&"page /".to_owned()),
-            "{:?}",
-            failed(&report)
-        );
+        assert_page_failed(&report, "/");
     }
 
     #[tokio::test]
