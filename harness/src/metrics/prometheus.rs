@@ -141,49 +141,35 @@ fn prometheus_value(value: &PrometheusValue) -> Parts {
 }
 
 fn histogram(h: &HistogramValue) -> Parts {
-    let mut parts: Parts = h
-        .buckets
-        .iter()
-        .map(|b| {
-            (
-                "_bucket",
-                Some(("le", bound(b.upper_bound))),
-                b.count.as_f64(),
-            )
-        })
-        .collect();
-    if let Some(sum) = h.sum {
-        parts.push(("_sum", None, sum.as_f64()));
-    }
-    if let Some(count) = h.count {
-        parts.push(("_count", None, count as f64));
-    }
-    parts
+    let buckets = h.buckets.iter();
+    let counts = buckets.map(|b| (bound(b.upper_bound), b.count.as_f64()));
+    distribution(("_bucket", "le"), counts, h.sum, h.count)
 }
 
 fn summary(s: &SummaryValue) -> Parts {
-    let mut parts: Parts = s
-        .quantiles
-        .iter()
-        .map(|q| {
-            (
-                "",
-                Some(("quantile", q.quantile.to_string())),
-                q.value.as_f64(),
-            )
-        })
+    let quantiles = s.quantiles.iter();
+    let values = quantiles.map(|q| (q.quantile.to_string(), q.value.as_f64()));
+    distribution(("", "quantile"), values, s.sum, s.count)
+}
+
+/// A histogram's or a summary's samples: one per bucket or quantile, named with `suffix`
+/// and labelled `label="…"`, then the `_sum` and `_count` when they are given.
+fn distribution(
+    (suffix, label): (&'static str, &'static str),
+    entries: impl Iterator<Item = (String, f64)>,
+    sum: Option<MetricNumber>,
+    count: Option<u64>,
+) -> Parts {
+    let mut parts: Parts = entries
+        .map(|(at, value)| (suffix, Some((label, at)), value))
         .collect();
-    if let Some(sum) = s.sum {
-        parts.push(("_sum", None, number(sum)));
+    if let Some(sum) = sum {
+        parts.push(("_sum", None, sum.as_f64()));
     }
-    if let Some(count) = s.count {
+    if let Some(count) = count {
         parts.push(("_count", None, count as f64));
     }
     parts
-}
-
-fn number(n: MetricNumber) -> f64 {
-    n.as_f64()
 }
 
 fn bound(upper: f64) -> String {
