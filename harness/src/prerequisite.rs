@@ -327,6 +327,13 @@ mod tests {
         OsStr::new(s)
     }
 
+    /// An empty file `name` in `dir`, standing in for an nginx binary.
+    fn empty_file(dir: &Path, name: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, "").expect("write");
+        path
+    }
+
     #[test]
     fn the_require_variable_is_1_or_0_and_nothing_else() {
         let var = "HARNESS_REQUIRE_NGINX";
@@ -344,10 +351,8 @@ mod tests {
     #[test]
     fn harness_nginx_wins_and_a_missing_file_there_is_not_installed() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let chosen = dir.path().join("my-nginx");
-        std::fs::write(&chosen, "").expect("write");
-        let debian = dir.path().join("debian-nginx");
-        std::fs::write(&debian, "").expect("write");
+        let chosen = empty_file(dir.path(), "my-nginx");
+        let debian = empty_file(dir.path(), "debian-nginx");
 
         let env = lookup(&[("HARNESS_NGINX", chosen.as_os_str())]);
         assert_eq!(find_nginx(&env, &debian), Ok(chosen));
@@ -370,9 +375,9 @@ mod tests {
         let env = lookup(&[("PATH", &path)]);
 
         assert_eq!(find_nginx(&env, &debian), Err(Unavailable::NoNginx));
-        std::fs::write(bin.join("nginx"), "").expect("write");
-        assert_eq!(find_nginx(&env, &debian), Ok(bin.join("nginx")));
-        std::fs::write(&debian, "").expect("write");
+        let on_path = empty_file(&bin, "nginx");
+        assert_eq!(find_nginx(&env, &debian), Ok(on_path));
+        let debian = empty_file(dir.path(), "sbin-nginx");
         assert_eq!(find_nginx(&env, &debian), Ok(debian));
     }
 
@@ -409,8 +414,7 @@ mod tests {
     #[test]
     fn present_nginx_is_available_whatever_is_required() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let binary = dir.path().join("nginx");
-        std::fs::write(&binary, "").expect("write");
+        let binary = empty_file(dir.path(), "nginx");
         for require in ["0", "1"] {
             let env = lookup(&[
                 ("HARNESS_NGINX", binary.as_os_str()),
