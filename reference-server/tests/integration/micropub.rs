@@ -29,8 +29,12 @@ async fn token_endpoint(scope: &str) -> MockServer {
     server
 }
 
-async fn app_with(server: &MockServer) -> TestApp {
-    TestApp::new(&[("TOKEN_ENDPOINT", &server.uri()), ("SITE_URL", SITE)])
+/// An app at `SITE` whose token endpoint knows `GOOD` with `scope`, and that endpoint
+/// (keep it: the app asks it on every write).
+async fn app_for(scope: &str) -> (MockServer, TestApp) {
+    let server = token_endpoint(scope).await;
+    let app = TestApp::new(&[("TOKEN_ENDPOINT", &server.uri()), ("SITE_URL", SITE)]);
+    (server, app)
 }
 
 fn form_post(token: Option<&str>, body: &str) -> Request<Body> {
@@ -52,8 +56,7 @@ fn json_post(token: &str, body: serde_json::Value) -> Request<Body> {
 
 #[tokio::test]
 async fn form_post_creates_a_note() {
-    let server = token_endpoint("create update").await;
-    let t = app_with(&server).await;
+    let (_endpoint, t) = app_for("create update").await;
     let reply = t
         .send(form_post(
             Some(GOOD),
@@ -76,8 +79,7 @@ async fn form_post_creates_a_note() {
 
 #[tokio::test]
 async fn json_post_creates_a_note() {
-    let server = token_endpoint("create").await;
-    let t = app_with(&server).await;
+    let (_endpoint, t) = app_for("create").await;
     let body = serde_json::json!({"type": ["h-entry"], "properties": {"content": ["From JSON"], "mp-slug": ["json-note"]}});
     let reply = t.send(json_post(GOOD, body)).await;
     assert_eq!(reply.status, 201, "{}", reply.text());
@@ -90,8 +92,7 @@ async fn json_post_creates_a_note() {
 
 #[tokio::test]
 async fn access_token_in_form_body_is_accepted() {
-    let server = token_endpoint("create").await;
-    let t = app_with(&server).await;
+    let (_endpoint, t) = app_for("create").await;
     let reply = t
         .send(form_post(
             None,
@@ -103,8 +104,7 @@ async fn access_token_in_form_body_is_accepted() {
 
 #[tokio::test]
 async fn missing_or_rejected_tokens_are_401() {
-    let server = token_endpoint("create").await;
-    let t = app_with(&server).await;
+    let (_endpoint, t) = app_for("create").await;
     let missing = t.send(form_post(None, "h=entry&content=hi")).await;
     assert_eq!(missing.status, 401);
     assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
@@ -121,16 +121,14 @@ async fn missing_or_rejected_tokens_are_401() {
 
 #[tokio::test]
 async fn token_without_create_scope_is_403() {
-    let server = token_endpoint("read").await;
-    let t = app_with(&server).await;
+    let (_endpoint, t) = app_for("read").await;
     let reply = t.send(form_post(Some(GOOD), "h=entry&content=hi")).await;
     assert_eq!(reply.status, 403, "{}", reply.text());
 }
 
 #[tokio::test]
 async fn bad_input_is_400_naming_the_field() {
-    let server = token_endpoint("create").await;
-    let t = app_with(&server).await;
+    let (_endpoint, t) = app_for("create").await;
     for (body, field) in [
         ("h=entry", "content"),
         ("content=x", "h"),
@@ -178,8 +176,7 @@ async fn micropub_without_token_endpoint_is_503() {
 
 #[tokio::test]
 async fn duplicate_titles_get_distinct_slugs() {
-    let server = token_endpoint("create").await;
-    let t = app_with(&server).await;
+    let (_endpoint, t) = app_for("create").await;
     for expected in ["twice", "twice-2"] {
         let reply = t
             .send(form_post(Some(GOOD), "h=entry&name=Twice&content=x"))
@@ -196,8 +193,7 @@ async fn duplicate_titles_get_distinct_slugs() {
 /// note and the token endpoint is never asked.
 #[tokio::test]
 async fn any_bearer_token_accepts_a_stolen_token_without_asking() {
-    let server = token_endpoint("create").await;
-    let fixed = app_with(&server).await;
+    let (_endpoint, fixed) = app_for("create").await;
     let refused = fixed
         .send(form_post(Some("stolen-token"), "h=entry&content=hi"))
         .await;
@@ -248,8 +244,7 @@ async fn any_bearer_token_accepts_a_stolen_token_without_asking() {
 /// created and served.
 #[tokio::test]
 async fn accept_empty_note_creates_an_entry_without_content() {
-    let server = token_endpoint("create").await;
-    let fixed = app_with(&server).await;
+    let (server, fixed) = app_for("create").await;
     let refused = fixed.send(form_post(Some(GOOD), "h=entry")).await;
     assert_eq!(refused.status, 400, "{}", refused.text());
 
