@@ -45,25 +45,17 @@ impl Drop for Served {
 async fn serves_pages_and_assets_over_a_socket() {
     let served = Served::start(TestApp::new(&[])).await;
     let client = reqwest::Client::new();
-    let home = client.get(served.url("/")).send().await.expect("home");
+    let get = |path: &str| client.get(served.url(path));
+    let home = get("/").send().await.expect("home");
     assert_eq!(home.status(), 200);
-    let css = client
-        .get(served.url("/static/css/style.css"))
-        .send()
-        .await
-        .expect("css");
+    let css = get("/static/css/style.css").send().await.expect("css");
     assert_eq!(css.status(), 200);
     let length = css.content_length().expect("content-length");
     assert_eq!(css.bytes().await.expect("body").len() as u64, length);
-    let large = client
-        .get(served.url("/static/img/large.png"))
-        .send()
-        .await
-        .expect("large");
+    let large = get("/static/img/large.png").send().await.expect("large");
     assert_eq!(large.status(), 200);
     assert!(large.bytes().await.expect("body").len() > 1024 * 1024);
-    let admin = client
-        .get(served.url("/admin"))
+    let admin = get("/admin")
         .bearer_auth(ADMIN)
         .send()
         .await
