@@ -68,22 +68,19 @@ async fn a_500_on_one_stylesheet_is_reported_with_its_url() {
         )
         .mount(&server)
         .await;
-    let report = run_scenario(
-        &server,
-        5.0,
-        "name = \"broken-assets\"\ndescription = \"d\"\n[[steps]]\nboot = {}\n[[steps]]\ncheck-assets = { pages = [\"/\"] }\n",
-    )
-    .await;
+    let scenario = "name = \"broken-assets\"\ndescription = \"d\"\n[[steps]]\nboot = {}\n[[steps]]\ncheck-assets = { pages = [\"/\"] }\n";
+    let report = run_scenario(&server, 5.0, scenario).await;
     let failures = failure_lines(&report).join("\n");
     assert_eq!(exit_codes::for_run(&report), exit_codes::CHECK_FAILED);
-    assert!(
-        failures.contains("status 500") && failures.contains("/static/site.css"),
-        "{failures}"
-    );
-    assert!(
-        failures.contains("application/octet-stream") && failures.contains("/static/app.js"),
-        "{failures}"
-    );
+    for (cause, url) in [
+        ("status 500", "/static/site.css"),
+        ("application/octet-stream", "/static/app.js"),
+    ] {
+        assert!(
+            failures.contains(cause) && failures.contains(url),
+            "{failures}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -100,12 +97,8 @@ async fn metrics_that_stay_at_zero_fail_the_count() {
         ))
         .mount(&server)
         .await;
-    let report = run_scenario(
-        &server,
-        5.0,
-        "name = \"zero\"\ndescription = \"d\"\n[[steps]]\nboot = {}\n[[steps]]\ntraffic = { paths = [\"/notes/hello-world\"], requests = 3 }\n[[steps]]\nmetric = { prometheus = 'refserver_operations_total{type=\"database\"}', expect = \"== 3\" }\n[[steps]]\nmetric = { prometheus = 'refserver_operations_total{type=\"render\"}', expect = \">= 0\" }\n",
-    )
-    .await;
+    let scenario = "name = \"zero\"\ndescription = \"d\"\n[[steps]]\nboot = {}\n[[steps]]\ntraffic = { paths = [\"/notes/hello-world\"], requests = 3 }\n[[steps]]\nmetric = { prometheus = 'refserver_operations_total{type=\"database\"}', expect = \"== 3\" }\n[[steps]]\nmetric = { prometheus = 'refserver_operations_total{type=\"render\"}', expect = \">= 0\" }\n";
+    let report = run_scenario(&server, 5.0, scenario).await;
     let failures = failure_lines(&report).join("\n");
     assert!(failures.contains("expected == 3, seen 0"), "{failures}");
     // A selector matching no series is a failure too, even with `>= 0`.
@@ -119,12 +112,8 @@ async fn a_server_that_never_becomes_ready_exits_3() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let report = run_scenario(
-        &server,
-        0.5,
-        "name = \"never\"\ndescription = \"d\"\n[[steps]]\nboot = {}\n[[steps]]\ncheck-assets = { pages = [\"/\"] }\n",
-    )
-    .await;
+    let scenario = "name = \"never\"\ndescription = \"d\"\n[[steps]]\nboot = {}\n[[steps]]\ncheck-assets = { pages = [\"/\"] }\n";
+    let report = run_scenario(&server, 0.5, scenario).await;
     assert_eq!(exit_codes::for_run(&report), exit_codes::TARGET_NOT_READY);
     let lines = failure_lines(&report).join("\n");
     assert!(
