@@ -212,14 +212,6 @@ fn failing_run_totals_and_exit_code() {
 }
 
 #[test]
-fn junit_report() -> Result<(), report::RenderError> {
-    let (report, _) = run_through_fanout();
-    let xml = report::junit::render(&report)?;
-    redacted(|| insta::assert_snapshot!("junit", xml));
-    Ok(())
-}
-
-#[test]
 fn json_report() -> Result<(), report::RenderError> {
     let (report, _) = run_through_fanout();
     let json = report::json::render(&report)?;
@@ -229,11 +221,19 @@ fn json_report() -> Result<(), report::RenderError> {
     Ok(())
 }
 
+/// The JUnit and Markdown reports, each against its snapshot.
 #[test]
-fn markdown_report() -> Result<(), report::RenderError> {
+fn junit_and_markdown_reports() -> Result<(), report::RenderError> {
     let (report, _) = run_through_fanout();
-    let md = report::markdown::render(&report)?;
-    redacted(|| insta::assert_snapshot!("markdown", md));
+    type Render = fn(&RunReport) -> Result<String, report::RenderError>;
+    let formats: [(&str, Render); 2] = [
+        ("junit", report::junit::render),
+        ("markdown", report::markdown::render),
+    ];
+    for (name, render) in formats {
+        let text = render(&report)?;
+        redacted(|| insta::assert_snapshot!(name, text));
+    }
     Ok(())
 }
 
