@@ -31,6 +31,12 @@ impl Reply {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
+
+    /// A 200 whose `Content-Type` is exactly `content_type`.
+    pub fn assert_ok_as(&self, content_type: &str) {
+        assert_eq!(self.status, 200);
+        assert_eq!(self.header("content-type"), Some(content_type));
+    }
 }
 
 /// An app over its own data directory, removed when dropped.

@@ -6,11 +6,7 @@ use crate::harness::{TestApp, date_filters};
 async fn home_lists_seeded_notes_newest_first() {
     let t = TestApp::new(&[]);
     let reply = t.get("/").await;
-    assert_eq!(reply.status, 200);
-    assert_eq!(
-        reply.header("content-type"),
-        Some("text/html; charset=utf-8")
-    );
+    reply.assert_ok_as("text/html; charset=utf-8");
     let html = reply.text();
     let newest = html.find("A new logo").expect("newest note shown");
     let oldest = html.find("Hello, world").expect("oldest note shown");
@@ -47,11 +43,7 @@ async fn missing_note_and_unknown_path_are_404_pages() {
 async fn feed_is_valid_rss_with_every_note() {
     let t = TestApp::new(&[("SITE_URL", "https://blog.example")]);
     let reply = t.get("/feed.xml").await;
-    assert_eq!(reply.status, 200);
-    assert_eq!(
-        reply.header("content-type"),
-        Some("application/rss+xml; charset=utf-8")
-    );
+    reply.assert_ok_as("application/rss+xml; charset=utf-8");
     let channel = rss::Channel::read_from(&reply.body[..]).expect("valid RSS");
     assert_eq!(channel.items().len(), 4);
     assert_eq!(
