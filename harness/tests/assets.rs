@@ -246,9 +246,34 @@ mod assets {
     }
 
     async fn run(site: Site) -> (MockServer, Vec<CheckOutcome>) {
+        run_with(site, |_, _| {}).await
+    }
+
+    /// Checks `site` from `/`, with the options as `adjust` changes them.
+    async fn run_with(
+        site: Site,
+        adjust: impl FnOnce(&mut AssetOptions, &MockServer),
+    ) -> (MockServer, Vec<CheckOutcome>) {
         let server = serve(site).await;
-        let outcomes = check_site(&reqwest::Client::new(), &options(&server, &["/"])).await;
+        let mut options = options(&server, &["/"]);
+        adjust(&mut options, &server);
+        let outcomes = check_site(&reqwest::Client::new(), &options).await;
         (server, outcomes)
+    }
+
+    /// Checks `site` with its static files at `dir`, served under the path `prefix`.
+    async fn run_with_static_dir(
+        site: Site,
+        dir: &Path,
+        prefix: &str,
+    ) -> (MockServer, Vec<CheckOutcome>) {
+        run_with(site, |options, server| {
+            options.static_dir = Some(StaticDir {
+                path: dir.to_owned(),
+                url_prefix: Url::parse(&format!("{}{prefix}", server.uri())).expect("prefix"),
+            });
+        })
+        .await
     }
 
     fn failing(outcomes: &[CheckOutcome]) -> Vec<&CheckOutcome> {
@@ -454,13 +479,7 @@ mod assets {
             }
             std::fs::write(on_disk, body).expect("write");
         }
-        let server = serve(site).await;
-        let mut options = options(&server, &["/"]);
-        options.static_dir = Some(StaticDir {
-            path: dir.path().to_owned(),
-            url_prefix: Url::parse(&format!("{}/static/", server.uri())).expect("prefix"),
-        });
-        let outcomes = check_site(&reqwest::Client::new(), &options).await;
+        let (server, outcomes) = run_with_static_dir(site, dir.path(), "/static/").await;
         let (expected, seen) = only_failure(
             &outcomes,
             "length /static/img/bg.png",
@@ -486,13 +505,7 @@ mod assets {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir(dir.path().join("img")).expect("mkdir");
         std::fs::write(dir.path().join("img/unlinked.png"), b"\x89PNG").expect("write");
-        let server = serve(site).await;
-        let mut options = options(&server, &["/"]);
-        options.static_dir = Some(StaticDir {
-            path: dir.path().to_owned(),
-            url_prefix: Url::parse(&format!("{}/static", server.uri())).expect("prefix"),
-        });
-        let outcomes = check_site(&reqwest::Client::new(), &options).await;
+        let (_server, outcomes) = run_with_static_dir(site, dir.path(), "/static").await;
         // Browsers sniff a PNG sent as application/octet-stream: a warning (issue 11).
         assert_eq!(failing_names(&outcomes), Vec::<&str>::new());
         assert_eq!(
@@ -503,18 +516,12 @@ mod assets {
 
     #[tokio::test]
     async fn a_missing_or_empty_static_dir_fails() {
-        let server = serve(good_site()).await;
         let empty = tempfile::tempdir().expect("temp dir");
         for (path, seen) in [
             (empty.path().to_owned(), "an empty directory".to_owned()),
             (empty.path().join("missing"), "cannot read it:".to_owned()),
         ] {
-            let mut options = options(&server, &["/"]);
-            options.static_dir = Some(StaticDir {
-                path: path.clone(),
-                url_prefix: Url::parse(&format!("{}/static/", server.uri())).expect("prefix"),
-            });
-            let outcomes = check_site(&reqwest::Client::new(), &options).await;
+            let (_server, outcomes) = run_with_static_dir(good_site(), &path, "/static/").await;
             assert_eq!(failing_names(&outcomes), ["static dir"]);
             let (location, _, got) = failure(&outcomes, "static dir");
             assert_eq!(location, path.display().to_string());
@@ -533,10 +540,10 @@ mod assets {
         let (_server, outcomes) = run(site.clone()).await;
         assert_eq!(failing_names(&outcomes), Vec::<&str>::new());
         assert_eq!(warning_names(&outcomes), [check]);
-        let server = serve(site).await;
-        let mut options = options(&server, &["/"]);
-        options.require = Require::parse([requirement]).expect("requirement name");
-        let outcomes = check_site(&reqwest::Client::new(), &options).await;
+        let (server, outcomes) = run_with(site, |options, _| {
+            options.require = Require::parse([requirement]).expect("requirement name");
+        })
+        .await;
         let (expected, seen) = only_failure(&outcomes, check, &server, at);
         (expected.to_owned(), seen.to_owned())
     }
@@ -725,10 +732,10 @@ mod assets {
     async fn a_timeout_is_a_failing_outcome_not_a_panic() {
         let mut site = good_site();
         site.file("/static/js/app.js").delay = Some(Duration::from_secs(3));
-        let server = serve(site).await;
-        let mut options = options(&server, &["/"]);
-        options.timeout = Duration::from_millis(300);
-        let outcomes = check_site(&reqwest::Client::new(), &options).await;
+        let (server, outcomes) = run_with(site, |options, _| {
+            options.timeout = Duration::from_millis(300)
+        })
+        .await;
         let (expected, seen) = only_failure(
             &outcomes,
             "GET 200 /static/js/app.js",
