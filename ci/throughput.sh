@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Static-file throughput over loopback, side by side in one run: the reference server
+# (release build) with monitoring off and at sampling 1.0, and Debian's nginx serving
+# the same file with sendfile. Each server is pinned to CPU 0 and wrk to CPU 1, one
+# after the other, so the ratios compare like with like on this machine; absolute
+# numbers on a shared machine are noise, the ratios are the result.
+#
+#   ci/throughput.sh [--advisory] [FILE]     FILE defaults to /static/css/style.css
+#
+# Prints a Markdown table (also to target/rc-report/bench/throughput.md): requests/s,
+# the ratio to nginx, and requests per CPU-second of the server (its utime+stime
+# during the run, from /proc). Budgets (issue 13): monitoring at 1.0 >= 0.95x nginx,
+# and monitoring on/off >= 0.98x. A breach exits 1, unless --advisory.
+#
+# Needs wrk, nginx and taskset (apt-get install wrk nginx-light util-linux; installed
+# here when missing) and two CPUs. Loopback only; each run is bounded (DURATION).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+ADVISORY=0
+if [ "${1:-}" = "--advisory" ]; then
+    ADVISORY=1
+    shift
+fi
+FILE="${1:-/static/css/style.css}"
+DURATION="${DURATION:-5s}"
+CONNECTIONS="${CONNECTIONS:-16}"
+REPORT="$ROOT/target/rc-report/bench/throughput.md"
+
+log() { printf 'throughput: %s\n' "$*" >&2; }
+
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || missing+=(nginx-light)
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=()
+    if [ "$(id -u)" != 0 ]; then sudo=(sudo); fi
+    log "installing ${missing[*]} (apt-get)"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+if [ "$(nproc)" -lt 2 ]; then
+    log "needs two CPUs (server on one, wrk on the other); this machine has $(nproc)"
+    exit 2
+fi
+
+log "building the reference server (release)"
+cargo build --quiet --release -p reference-server
+SERVER="$ROOT/target/release/reference-server"
+
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# CPU ticks (utime + stime) a process has used.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# Runs wrk on CPU 1 against URL; prints "requests_per_s cpu_seconds" for PID.
+measure() {
+    local url=$1 pid=$2 before after out rps hz
+    hz=$(getconf CLK_TCK)
+    # Warm up (caches, connection setup), then measure.
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d1s "$url" >/dev/null
+    before=$(ticks "$pid")
+    out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "$url")
+    after=$(ticks "$pid")
+    if grep -q "Non-2xx" <<<"$out"; then
+        log "non-2xx answers from $url:"
+        printf '%s\n' "$out" >&2
+        exit 1
+    fi
+    rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+    printf '%s %s\n' "$rps" "$(awk -v t=$((after - before)) -v hz="$hz" 'BEGIN { printf "%.3f", t / hz }')"
+}
+
+# Starts the reference server on CPU 0 with extra env; prints "pid port".
+start_reference() {
+    local out="$WORK/ref-$RANDOM.out"
+    : >"$out"
+    env BIND_ADDR=127.0.0.1:0 DATA_PATH="$WORK/data-$RANDOM" STATIC_DIR="$ROOT/fixtures/site/static" \
+        ADMIN_TOKEN=rc-harness-throughput-token RUST_LOG=warn "$@" \
+        taskset -c 0 "$SERVER" >"$out" 2>"$out.err" &
+    local pid=$! port=""
+    for _ in $(seq 1 200); do
+        port=$(sed -n '1s#.*:\([0-9]*\)$#\1#p' "$out")
+        [ -n "$port" ] && break
+        sleep 0.05
+    done
+    if [ -z "$port" ]; then
+        log "the reference server did not announce its port:"
+        cat "$out.err" >&2
+        exit 1
+    fi
+    echo "$pid $port"
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start_nginx() {
+    local port=$1 dir="$WORK/nginx"
+    mkdir -p "$dir"
+    cat >"$dir/nginx.conf" <<EOF
+master_process off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 1024; }
+http {
+    include /etc/nginx/mime.types;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    client_body_temp_path $dir/body;
+    server { listen 127.0.0.1:$port; root $ROOT/fixtures/site; }
+}
+EOF
+    taskset -c 0 "$NGINX" -p "$dir" -e "$dir/startup.log" -c "$dir/nginx.conf" -g 'daemon off;' \
+        >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    local pid=$!
+    for _ in $(seq 1 200); do
+        curl -fs -o /dev/null "http://127.0.0.1:$port$FILE" && break
+        sleep 0.05
+    done
+    echo "$pid"
+}
+
+declare -A RPS CPU
+run_reference() {
+    local name=$1 pid port
+    shift
+    read -r pid port < <(start_reference "$@")
+    PIDS+=("$pid")
+    read -r "RPS[$name]" "CPU[$name]" < <(measure "http://127.0.0.1:$port$FILE" "$pid")
+    kill "$pid"
+    log "$name: ${RPS[$name]} req/s"
+}
+
+run_reference "reference, monitoring off" METRICS_ENABLED=false
+run_reference "reference, monitoring 1.0" METRICS_ENABLED=true METRICS_SAMPLING_RATE=1.0
+port=$(free_port)
+pid=$(start_nginx "$port")
+PIDS+=("$pid")
+read -r "RPS[nginx]" "CPU[nginx]" < <(measure "http://127.0.0.1:$port$FILE" "$pid")
+log "nginx: ${RPS[nginx]} req/s"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+per_cpu() { awk -v r="$1" -v c="$2" -v d="${DURATION%s}" 'BEGIN { if (c > 0) printf "%.0f", r * d / c; else print "n/a" }'; }
+
+on="reference, monitoring 1.0"
+off="reference, monitoring off"
+vs_nginx=$(ratio "${RPS[$on]}" "${RPS[nginx]}")
+on_off=$(ratio "${RPS[$on]}" "${RPS[$off]}")
+verdict() { awk -v v="$1" -v m="$2" 'BEGIN { print (v >= m) ? "✅ pass" : "❌ breach" }'; }
+
+mkdir -p "$(dirname "$REPORT")"
+{
+    echo "### Static-file throughput: \`$FILE\`, wrk -t1 -c$CONNECTIONS -d$DURATION, server on CPU 0, wrk on CPU 1"
+    echo
+    echo "| server | requests/s | vs nginx | requests per CPU-second |"
+    echo "| --- | ---: | ---: | ---: |"
+    for name in "nginx" "$off" "$on"; do
+        echo "| $name | ${RPS[$name]} | $(ratio "${RPS[$name]}" "${RPS[nginx]}")× | $(per_cpu "${RPS[$name]}" "${CPU[$name]}") |"
+    done
+    echo
+    echo "| budget | measured | verdict |"
+    echo "| --- | ---: | --- |"
+    echo "| monitoring 1.0 ≥ 0.95× nginx | ${vs_nginx}× | $(verdict "$vs_nginx" 0.95) |"
+    echo "| monitoring 1.0 ≥ 0.98× monitoring off | ${on_off}× | $(verdict "$on_off" 0.98) |"
+} | tee "$REPORT"
+
+breach=$(awk -v a="$vs_nginx" -v b="$on_off" 'BEGIN { print (a < 0.95 || b < 0.98) ? 1 : 0 }')
+if [ "$breach" = 1 ] && [ "$ADVISORY" = 0 ]; then
+    log "a throughput budget is breached (--advisory reports without failing)"
+    exit 1
+fi
