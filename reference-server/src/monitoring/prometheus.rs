@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
-    DescriptorEncoder, EncodeLabelValue, LabelValueEncoder, NoLabelSet,
+    DescriptorEncoder, EncodeLabelValue, LabelValueEncoder, MetricEncoder, NoLabelSet,
 };
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::exemplar::Exemplar;
@@ -94,6 +94,23 @@ impl Scrape {
     }
 }
 
+/// A family with one series per operation type, labelled `type`: `encode` writes the
+/// value of the type at that index (a counter or a gauge, as `metric_type` says).
+fn type_family(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    metric_type: MetricType,
+    encode: impl Fn(&mut MetricEncoder<'_>, usize) -> Result<(), std::fmt::Error>,
+) -> Result<(), std::fmt::Error> {
+    let mut metric = encoder.encode_descriptor(name, help, None, metric_type)?;
+    for op in OpType::ALL {
+        let labels = [("type", Escaped(op.as_str()))];
+        encode(&mut metric.encode_family(&labels)?, op.index())?;
+    }
+    Ok(())
+}
+
 impl Collector for Scrape {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         self.counter_family(
@@ -149,31 +166,20 @@ impl Collector for Scrape {
                 .encode_counter::<NoLabelSet, _, u64>(&series.view.bytes, None)?;
         }
 
-        let mut metric = encoder.encode_descriptor(
+        type_family(
+            &mut encoder,
             "refserver_events_sampled",
             "Operations admitted to the recent-events buffer (evicted ones included).",
-            None,
             MetricType::Counter,
+            |metric, i| metric.encode_counter::<NoLabelSet, _, u64>(&self.sampled[i], None),
         )?;
-        for op in OpType::ALL {
-            let labels = [("type", Escaped(op.as_str()))];
-            metric
-                .encode_family(&labels)?
-                .encode_counter::<NoLabelSet, _, u64>(&self.sampled[op.index()], None)?;
-        }
-
-        let mut metric = encoder.encode_descriptor(
+        type_family(
+            &mut encoder,
             "refserver_sampling_rate",
             "Configured probability that an operation enters the event buffer.",
-            None,
             MetricType::Gauge,
+            |metric, i| metric.encode_gauge(&self.rates[i]),
         )?;
-        for op in OpType::ALL {
-            let labels = [("type", Escaped(op.as_str()))];
-            metric
-                .encode_family(&labels)?
-                .encode_gauge(&self.rates[op.index()])?;
-        }
 
         encoder
             .encode_descriptor(
