@@ -112,6 +112,8 @@ fn elapsed(earlier: SystemTime, later: SystemTime) -> Duration {
 mod tests {
     use std::path::Path;
 
+    use tempfile::TempDir;
+
     use super::*;
     use crate::results::{Estimate, NEW_LABEL, load_results};
     use crate::test_support::{fixture_run, run_start, set_all_written, set_written};
@@ -119,36 +121,38 @@ mod tests {
     const MIN: Duration = Duration::from_secs(60);
     const HOUR: Duration = Duration::from_secs(3600);
 
-    /// The fixture run, every result written a minute after `run_start()`.
-    fn fresh_run(root: &Path) -> Results {
+    /// The point query's raw result directory in the fixture run.
+    const RAW: &str = "queries_point_query/raw/new";
+
+    /// The fixture run in a new temporary directory, every result written a minute
+    /// after `run_start()` except those of `written` (result directories below the
+    /// root, and when they were written), loaded.
+    fn run_written(written: &[(&str, SystemTime)]) -> (TempDir, Results) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
         fixture_run(root, 1.0);
         set_all_written(root, NEW_LABEL, run_start() + MIN);
-        load_results(root).expect("fixture results load")
+        for (result_dir, at) in written {
+            set_written(&root.join(result_dir), *at);
+        }
+        let results = load_results(root).expect("fixture results load");
+        (dir, results)
     }
 
     #[test]
     fn results_written_at_or_after_the_start_pass() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path();
-        fresh_run(root);
         // Exactly at the start counts as this run: `date +%s` rounds down.
-        set_written(&root.join("queries_point_query/raw/new"), run_start());
-        let results = load_results(root).expect("load");
+        let (_dir, results) = run_written(&[(RAW, run_start())]);
         check_since(&results, run_start(), run_start() + HOUR).expect("all fresh");
     }
 
     #[test]
     fn a_result_from_before_the_run_is_refused_naming_bench_file_age_and_start() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path();
-        fresh_run(root);
-        let raw = root.join("queries_point_query/raw/new");
-        set_written(&raw, run_start() - 2 * HOUR);
-        set_written(
-            &root.join("requests_note_page/off/new"),
-            run_start() - 30 * MIN,
-        );
-        let results = load_results(root).expect("load");
+        let (dir, results) = run_written(&[
+            (RAW, run_start() - 2 * HOUR),
+            ("requests_note_page/off/new", run_start() - 30 * MIN),
+        ]);
+        let raw = dir.path().join(RAW);
         let now = run_start() + 10 * MIN;
         let err = check_since(&results, run_start(), now).expect_err("stale results");
         assert_eq!(err.path, raw.join("estimates.json"));
@@ -196,12 +200,9 @@ mod tests {
 
     #[test]
     fn the_oldest_result_is_named_with_its_age() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path();
-        fresh_run(root);
-        let old = root.join("recording_database/rate_0.0/new");
-        set_written(&old, run_start() - 3 * 24 * HOUR);
-        let results = load_results(root).expect("load");
+        const OLD: &str = "recording_database/rate_0.0/new";
+        let (dir, results) = run_written(&[(OLD, run_start() - 3 * 24 * HOUR)]);
+        let old = dir.path().join(OLD);
         let warning = oldest_result(&results, run_start()).expect("dated results");
         assert_eq!(
             warning,
