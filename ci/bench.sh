@@ -6,7 +6,9 @@
 #                                longer builds or asserts wrongly, in about a minute.
 #   ci/bench.sh instructions     count instructions under valgrind (gungraun) and gate
 #                                them against bench-gate/instructions-baseline.toml
-#                                (+3% at most). Deterministic: safe on shared runners.
+#                                (+3% at most), with the overhead budgets of
+#                                bench-gate/budgets.toml in instructions (advisory).
+#                                Deterministic: safe on shared runners.
 #   ci/bench.sh wall-clock [--advisory]
 #                                run the criterion benches (HTML report in
 #                                target/criterion/report/) and gate bench-gate/budgets.toml.
@@ -93,7 +95,11 @@ instructions)
     summary="$REPORT_DIR/instructions.jsonl"
     count_instructions "$summary"
     status=0
-    harness bench-gate --instructions "$summary" >"$REPORT_DIR/instructions.out" || status=$?
+    # The overhead budgets (on vs off, in instructions) are reported, not yet failed:
+    # monitoring is over several of them (issue 13). Drift against the baseline, and a
+    # budget whose bench was not counted, fail.
+    harness bench-gate --instructions "$summary" --advisory-budgets \
+        >"$REPORT_DIR/instructions.out" || status=$?
     publish instructions <"$REPORT_DIR/instructions.out"
     exit "$status"
     ;;

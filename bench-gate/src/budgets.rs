@@ -29,6 +29,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{BenchGateError, BenchGateErrorKind};
+use crate::overhead::{InstructionAbsoluteBudget, InstructionRatioBudget};
 use crate::results::Statistic;
 
 /// The budgets file this crate ships, relative to the workspace root.
@@ -58,6 +59,12 @@ pub struct Budgets {
     /// Absolute budgets on one bench, in ns.
     #[serde(default)]
     pub absolute: Vec<AbsoluteBudget>,
+    /// The same overheads in instructions: ratios of two counts of one gungraun run.
+    #[serde(default)]
+    pub instruction_ratio: Vec<InstructionRatioBudget>,
+    /// Absolute instruction counts per iteration.
+    #[serde(default)]
+    pub instruction_absolute: Vec<InstructionAbsoluteBudget>,
 }
 
 fn default_max_run_gap_s() -> u64 {
@@ -142,7 +149,11 @@ impl Budgets {
 
     /// How many budgets there are.
     pub fn len(&self) -> usize {
-        self.ratio.len() + self.added.len() + self.absolute.len()
+        self.ratio.len()
+            + self.added.len()
+            + self.absolute.len()
+            + self.instruction_ratio.len()
+            + self.instruction_absolute.len()
     }
 
     /// Whether there is no budget at all (never true for a loaded file).
@@ -165,6 +176,16 @@ impl Budgets {
         for b in &self.absolute {
             check_id(&b.display_name(), "bench", &b.bench)?;
             check_limit(&b.display_name(), "max_ns", b.max_ns, false)?;
+        }
+        for b in &self.instruction_ratio {
+            let name = b.name.clone().unwrap_or_else(|| b.numerator.clone());
+            check_pair(&name, &b.numerator, &b.denominator)?;
+            check_limit(&name, "max", b.max, false)?;
+        }
+        for b in &self.instruction_absolute {
+            let name = b.name.clone().unwrap_or_else(|| b.bench.clone());
+            check_id(&name, "bench", &b.bench)?;
+            check_limit(&name, "max_ir", b.max_ir as f64, false)?;
         }
         Ok(())
     }

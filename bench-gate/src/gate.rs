@@ -14,6 +14,7 @@ use crate::instructions::{
     DEFAULT_MAX_INCREASE_PCT, InstructionBaseline, InstructionReport, evaluate_instructions,
     load_instruction_counts,
 };
+use crate::overhead::evaluate_overhead;
 use crate::results::{Results, load_results};
 
 /// What the wall-clock gate compares the latest criterion run with.
@@ -94,6 +95,10 @@ pub struct InstructionGate {
     pub summary: PathBuf,
     /// The committed baseline file.
     pub baseline: PathBuf,
+    /// The budgets file whose instruction budgets are checked too (none: baseline only).
+    pub budgets: Option<PathBuf>,
+    /// Report an overhead budget breach without failing.
+    pub advisory_budgets: bool,
 }
 
 /// What an instruction gate run did.
@@ -115,9 +120,17 @@ impl InstructionGate {
     pub fn run(&self) -> Result<InstructionOutcome, BenchGateError> {
         let counts = load_instruction_counts(&self.summary)?;
         let baseline = InstructionBaseline::load(&self.baseline)?;
-        Ok(InstructionOutcome::Gated(evaluate_instructions(
-            &baseline, &counts,
-        )))
+        let mut report = evaluate_instructions(&baseline, &counts);
+        if let Some(path) = &self.budgets {
+            let budgets = load_budgets(path)?;
+            report.overhead = evaluate_overhead(
+                &budgets.instruction_ratio,
+                &budgets.instruction_absolute,
+                &counts,
+            );
+            report.overhead_advisory = self.advisory_budgets;
+        }
+        Ok(InstructionOutcome::Gated(report))
     }
 
     /// Writes this run's counts as the new baseline, keeping the allowance of the
@@ -343,6 +356,8 @@ mod tests {
         let gate = InstructionGate {
             summary,
             baseline: dir.path().join("baseline.toml"),
+            budgets: None,
+            advisory_budgets: false,
         };
         // No baseline yet: the default allowance.
         let written = gate.update_baseline().expect("first baseline");
@@ -377,6 +392,66 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(&gate.baseline).expect("read"),
             "not = [toml"
+        );
+    }
+
+    #[test]
+    fn instruction_budgets_fail_the_gate_unless_advisory_and_a_missing_count_always() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let summary = dir.path().join("summary.jsonl");
+        std::fs::write(
+            &summary,
+            include_str!("../../fixtures/bench/gungraun-0.20-summary.jsonl"),
+        )
+        .expect("write summary");
+        let baseline = dir.path().join("baseline.toml");
+        let budgets = dir.path().join("budgets.toml");
+        let gate = |advisory_budgets| InstructionGate {
+            summary: summary.clone(),
+            baseline: baseline.clone(),
+            budgets: Some(budgets.clone()),
+            advisory_budgets,
+        };
+        std::fs::write(
+            &budgets,
+            "[[instruction_absolute]]\nbench = \"recording/http_off\"\nmax_ir = 1000\n",
+        )
+        .expect("write budgets");
+        gate(false).update_baseline().expect("baseline");
+        let passed = |advisory| match gate(advisory).run().expect("gate") {
+            InstructionOutcome::Gated(report) => (report.passed(), report.to_markdown()),
+            other => panic!("expected a report, got {other:?}"),
+        };
+        let (ok, table) = passed(false);
+        assert!(ok, "{table}");
+        assert!(
+            table.contains("| recording/http_off | 199 Ir | ≤ 1,000 Ir | ✅ pass |"),
+            "{table}"
+        );
+
+        // 199 instructions over a budget of 150: a breach fails, unless advisory.
+        std::fs::write(
+            &budgets,
+            "[[instruction_absolute]]\nbench = \"recording/http_off\"\nmax_ir = 150\n",
+        )
+        .expect("write budgets");
+        assert!(!passed(false).0);
+        let (ok, table) = passed(true);
+        assert!(ok, "{table}");
+        assert!(table.contains("⚠️ over (advisory)"), "{table}");
+
+        // A ratio naming a bench the run did not count fails even when advisory.
+        std::fs::write(
+            &budgets,
+            "[[instruction_ratio]]\nnumerator = \"requests/static_small_rate_1_0\"\n\
+             denominator = \"requests/static_small_off\"\nmax = 1.02\n",
+        )
+        .expect("write budgets");
+        let (ok, table) = passed(true);
+        assert!(!ok, "{table}");
+        assert!(
+            table.contains("not counted: requests/static_small_rate_1_0"),
+            "{table}"
         );
     }
 }

@@ -24,6 +24,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BenchGateError, BenchGateErrorKind};
+use crate::overhead::{OverheadCheck, OverheadVerdict, overhead_markdown};
 
 /// Where the committed baseline lives, relative to the workspace root.
 pub const DEFAULT_INSTRUCTIONS_BASELINE: &str = "bench-gate/instructions-baseline.toml";
@@ -257,6 +258,11 @@ pub struct InstructionReport {
     pub max_increase_pct: f64,
     /// One row per bench in the baseline or the run.
     pub checks: Vec<InstructionCheck>,
+    /// The overhead budgets (on vs off ratios, absolute counts) from the same run.
+    pub overhead: Vec<OverheadCheck>,
+    /// Whether an overhead breach is reported without failing (a count the budgets
+    /// name but the run lacks fails either way).
+    pub overhead_advisory: bool,
 }
 
 /// Compares this run's counts with the baseline.
@@ -293,13 +299,21 @@ pub fn evaluate_instructions(
     InstructionReport {
         max_increase_pct: baseline.max_increase_pct,
         checks,
+        overhead: Vec::new(),
+        overhead_advisory: false,
     }
 }
 
 impl InstructionReport {
-    /// Whether every bench passed.
+    /// Whether every bench passed, and every overhead budget (unless advisory; a
+    /// budget whose bench was not counted fails always).
     pub fn passed(&self) -> bool {
         self.checks.iter().all(|c| c.verdict.passed())
+            && self.overhead.iter().all(|c| match c.verdict {
+                OverheadVerdict::Pass => true,
+                OverheadVerdict::Over => self.overhead_advisory,
+                OverheadVerdict::Missing => false,
+            })
     }
 
     /// The benches that failed.
@@ -346,12 +360,16 @@ impl InstructionReport {
                 verdict,
             );
         }
+        if !self.overhead.is_empty() {
+            out.push('\n');
+            out.push_str(&overhead_markdown(&self.overhead, self.overhead_advisory));
+        }
         out
     }
 }
 
 /// `1234567` as `1,234,567`.
-fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

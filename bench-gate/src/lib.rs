@@ -40,6 +40,7 @@ mod evaluate;
 mod freshness;
 mod gate;
 pub mod instructions;
+mod overhead;
 mod results;
 
 #[cfg(test)]
@@ -60,6 +61,10 @@ pub use instructions::{
     DEFAULT_INSTRUCTIONS_BASELINE, DEFAULT_MAX_INCREASE_PCT, InstructionBaseline, InstructionCheck,
     InstructionCounts, InstructionReport, InstructionVerdict, evaluate_instructions,
     load_instruction_counts, parse_instruction_counts,
+};
+pub use overhead::{
+    InstructionAbsoluteBudget, InstructionRatioBudget, OverheadCheck, OverheadVerdict,
+    evaluate_overhead,
 };
 pub use results::{
     BenchResult, DEFAULT_CRITERION_DIR, Estimate, NEW_LABEL, Results, Statistic, load_labelled,

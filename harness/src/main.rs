@@ -101,6 +101,14 @@ enum Command {
         /// of gating.
         #[arg(long, requires = "instructions")]
         update_baseline: bool,
+        /// With --instructions: the budgets file whose `instruction_ratio` and
+        /// `instruction_absolute` budgets are checked on the same counts.
+        #[arg(long, requires = "instructions", value_name = "FILE")]
+        instruction_budgets: Option<PathBuf>,
+        /// Report an instruction budget breach without failing (a bench the budgets
+        /// name but the run did not count fails either way).
+        #[arg(long, requires = "instructions")]
+        advisory_budgets: bool,
     },
 }
 
@@ -150,8 +158,16 @@ fn main() -> ExitCode {
             instructions: Some(summary),
             instructions_baseline,
             update_baseline,
+            instruction_budgets,
+            advisory_budgets,
             ..
-        } => instruction_gate(summary, instructions_baseline, update_baseline),
+        } => instruction_gate(
+            summary,
+            instructions_baseline,
+            instruction_budgets,
+            update_baseline,
+            advisory_budgets,
+        ),
         Command::BenchGate {
             criterion_dir,
             budgets,
@@ -327,12 +343,18 @@ fn wall_clock_gate(
 fn instruction_gate(
     summary: PathBuf,
     baseline: Option<PathBuf>,
+    budgets: Option<PathBuf>,
     update: bool,
+    advisory_budgets: bool,
 ) -> anyhow::Result<i32> {
     let gate = InstructionGate {
         summary,
         baseline: baseline
             .unwrap_or_else(|| workspace().join(bench_gate::DEFAULT_INSTRUCTIONS_BASELINE)),
+        budgets: Some(
+            budgets.unwrap_or_else(|| workspace().join(bench_gate::DEFAULT_BUDGETS_FILE)),
+        ),
+        advisory_budgets,
     };
     let outcome = if update {
         gate.update_baseline()?
