@@ -29,7 +29,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{BenchGateError, BenchGateErrorKind};
-use crate::overhead::{InstructionAbsoluteBudget, InstructionRatioBudget};
+use crate::overhead::InstructionAbsoluteBudget;
 use crate::results::Statistic;
 
 /// The budgets file this crate ships, relative to the workspace root.
@@ -61,7 +61,7 @@ pub struct Budgets {
     pub absolute: Vec<AbsoluteBudget>,
     /// The same overheads in instructions: ratios of two counts of one gungraun run.
     #[serde(default)]
-    pub instruction_ratio: Vec<InstructionRatioBudget>,
+    pub instruction_ratio: Vec<RatioBudget>,
     /// Absolute instruction counts per iteration.
     #[serde(default)]
     pub instruction_absolute: Vec<InstructionAbsoluteBudget>,
@@ -178,9 +178,8 @@ impl Budgets {
             check_limit(&b.display_name(), "max_ns", b.max_ns, false)?;
         }
         for b in &self.instruction_ratio {
-            let name = b.name.clone().unwrap_or_else(|| b.numerator.clone());
-            check_pair(&name, &b.numerator, &b.denominator)?;
-            check_limit(&name, "max", b.max, false)?;
+            check_pair(&b.display_name(), &b.numerator, &b.denominator)?;
+            check_limit(&b.display_name(), "max", b.max, false)?;
         }
         for b in &self.instruction_absolute {
             let name = b.name.clone().unwrap_or_else(|| b.bench.clone());

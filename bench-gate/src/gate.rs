@@ -344,8 +344,8 @@ mod tests {
         assert_eq!((unchecked.id.as_str(), unchecked.age), ("g/b", 2 * HOUR));
     }
 
-    #[test]
-    fn updating_the_instruction_baseline_keeps_its_allowance() {
+    /// A temp dir holding the committed gungraun fixture summary, and its path.
+    fn fixture_summary() -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("tempdir");
         let summary = dir.path().join("summary.jsonl");
         std::fs::write(
@@ -353,6 +353,12 @@ mod tests {
             include_str!("../../fixtures/bench/gungraun-0.20-summary.jsonl"),
         )
         .expect("write summary");
+        (dir, summary)
+    }
+
+    #[test]
+    fn updating_the_instruction_baseline_keeps_its_allowance() {
+        let (dir, summary) = fixture_summary();
         let gate = InstructionGate {
             summary,
             baseline: dir.path().join("baseline.toml"),
@@ -397,13 +403,7 @@ mod tests {
 
     #[test]
     fn instruction_budgets_fail_the_gate_unless_advisory_and_a_missing_count_always() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let summary = dir.path().join("summary.jsonl");
-        std::fs::write(
-            &summary,
-            include_str!("../../fixtures/bench/gungraun-0.20-summary.jsonl"),
-        )
-        .expect("write summary");
+        let (dir, summary) = fixture_summary();
         let baseline = dir.path().join("baseline.toml");
         let budgets = dir.path().join("budgets.toml");
         let gate = |advisory_budgets| InstructionGate {

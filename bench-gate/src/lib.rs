@@ -62,10 +62,7 @@ pub use instructions::{
     InstructionCounts, InstructionReport, InstructionVerdict, evaluate_instructions,
     load_instruction_counts, parse_instruction_counts,
 };
-pub use overhead::{
-    InstructionAbsoluteBudget, InstructionRatioBudget, OverheadCheck, OverheadVerdict,
-    evaluate_overhead,
-};
+pub use overhead::{InstructionAbsoluteBudget, OverheadCheck, OverheadVerdict, evaluate_overhead};
 pub use results::{
     BenchResult, DEFAULT_CRITERION_DIR, Estimate, NEW_LABEL, Results, Statistic, load_labelled,
     load_results,

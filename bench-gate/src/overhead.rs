@@ -1,5 +1,6 @@
 //! Overhead budgets in instructions: monitoring on vs off (and monitored vs raw) as
-//! ratios of two counts from the same gungraun run, and absolute counts per operation.
+//! ratios of two counts from the same gungraun run (the wall-clock gate's
+//! [`RatioBudget`] shape), and absolute counts per operation.
 //! The same budgets as the wall-clock gate's, checked where the machine's load cannot
 //! blur them. From `budgets.toml`:
 //!
@@ -19,21 +20,8 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
+use crate::budgets::RatioBudget;
 use crate::instructions::{InstructionCounts, thousands};
-
-/// `numerator / denominator <= max`, both counted in the same run.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InstructionRatioBudget {
-    /// What the budget is about, for the report.
-    pub name: Option<String>,
-    /// The bench id counted with the overhead (`requests/feed_rate_1_0`).
-    pub numerator: String,
-    /// The bench id counted without it (`requests/feed_off`).
-    pub denominator: String,
-    /// Largest ratio allowed, e.g. `1.02` for 2% overhead.
-    pub max: f64,
-}
 
 /// `bench <= max_ir` instructions per iteration.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -73,16 +61,13 @@ pub struct OverheadCheck {
 
 /// Checks every instruction budget against this run's counts.
 pub fn evaluate_overhead(
-    ratios: &[InstructionRatioBudget],
+    ratios: &[RatioBudget],
     absolutes: &[InstructionAbsoluteBudget],
     counts: &InstructionCounts,
 ) -> Vec<OverheadCheck> {
     let mut checks = Vec::new();
     for budget in ratios {
-        let name = budget
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("{} / {}", budget.numerator, budget.denominator));
+        let name = budget.display_name();
         let limit = format!("≤ {:.3}×", budget.max);
         checks.push(
             match (
@@ -218,8 +203,8 @@ mod tests {
         parse_instruction_counts(&lines.join("\n")).expect("summary")
     }
 
-    fn ratio(max: f64) -> InstructionRatioBudget {
-        InstructionRatioBudget {
+    fn ratio(max: f64) -> RatioBudget {
+        RatioBudget {
             name: None,
             numerator: "requests/feed_rate_1_0".into(),
             denominator: "requests/feed_off".into(),
