@@ -6,8 +6,8 @@ use std::time::Duration;
 use futures::stream::{self, StreamExt};
 use reqwest::StatusCode;
 use reqwest::header::{
-    ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, HeaderName,
-    IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RANGE,
+    CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, HeaderName, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED, RANGE,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -151,10 +151,7 @@ async fn check_asset(client: &reqwest::Client, asset: &Asset, plan: Plan<'_>) ->
 /// A server that does not send `Accept-Ranges: bytes` may ignore Range (RFC 9110
 /// §14.2): answering 200 then only warns, unless the scenario requires Range.
 fn range_severity(get: &Fetched, require: Require) -> Severity {
-    let advertised = get
-        .header(ACCEPT_RANGES)
-        .is_some_and(|v| v.split(',').any(|u| u.trim().eq_ignore_ascii_case("bytes")));
-    if advertised || require.range {
+    if get.accepts_byte_ranges() || require.range {
         Severity::Must
     } else {
         Severity::May

@@ -22,6 +22,13 @@ impl Fetched {
     pub(crate) fn header(&self, name: HeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// Whether the server advertised byte ranges (`Accept-Ranges: bytes`, RFC 9110
+    /// §14.3), which makes Range support a promise it must keep.
+    pub(crate) fn accepts_byte_ranges(&self) -> bool {
+        self.header(reqwest::header::ACCEPT_RANGES)
+            .is_some_and(|v| v.split(',').any(|u| u.trim().eq_ignore_ascii_case("bytes")))
+    }
 }
 
 #[cfg(test)]

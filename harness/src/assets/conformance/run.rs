@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, RANGE};
+use reqwest::header::{CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, RANGE};
 use reqwest::{Method, StatusCode};
 
 use super::Require;
@@ -149,10 +149,7 @@ fn facts(plain: &Fetched) -> Facts {
 
 fn advertised(plain: &Fetched, facts: &Facts, require: Require) -> Advertised {
     Advertised {
-        range: require.range
-            || plain
-                .header(ACCEPT_RANGES)
-                .is_some_and(|v| v.split(',').any(|u| u.trim().eq_ignore_ascii_case("bytes"))),
+        range: require.range || plain.accepts_byte_ranges(),
         validators: require.validators || facts.etag.is_some(),
         require,
     }
