@@ -20,12 +20,12 @@
 
 use std::hint::black_box;
 
-use axum::Router;
 use axum::http::StatusCode;
 use gungraun::{LibraryBenchmarkConfig, library_benchmark, library_benchmark_group, main};
 use rc_benches::point_query::{self, Found, POINT, SLUG};
-use rc_benches::recording::record;
+use rc_benches::recording::Recording;
 use rc_benches::{BenchApp, Monitoring, get, runtime};
+use reference_server::Site;
 use reference_server::db::MonitoredConnection;
 use reference_server::monitoring::{Metrics, OpType};
 use rusqlite::Connection;
@@ -38,14 +38,8 @@ const RATE_1: Monitoring = Monitoring::Sampled(1.0);
 // --- Recording one event ----------------------------------------------------------
 
 /// A recorder configured for `monitoring`, past its minimum samples for `op`.
-fn warm_metrics(op: OpType, monitoring: Monitoring) -> Box<(Metrics, OpType)> {
-    let settings = monitoring.settings();
-    let warm = settings.min_samples + 100;
-    let metrics = Metrics::new(settings);
-    for _ in 0..warm {
-        record(&metrics, op);
-    }
-    Box::new((metrics, op))
+fn warm_metrics(op: OpType, monitoring: Monitoring) -> Box<Recording> {
+    Box::new(Recording::warm(op, monitoring.settings()))
 }
 
 #[library_benchmark]
@@ -58,8 +52,8 @@ fn warm_metrics(op: OpType, monitoring: Monitoring) -> Box<(Metrics, OpType)> {
 #[bench::render_off(args = (OpType::Render, OFF), setup = warm_metrics)]
 #[bench::render_rate_0_0(args = (OpType::Render, RATE_0), setup = warm_metrics)]
 #[bench::render_rate_1_0(args = (OpType::Render, RATE_1), setup = warm_metrics)]
-fn recording(input: Box<(Metrics, OpType)>) -> Box<(Metrics, OpType)> {
-    record(&input.0, input.1);
+fn recording(input: Box<Recording>) -> Box<Recording> {
+    input.record();
     input
 }
 
@@ -117,7 +111,7 @@ fn warm_app(uri: &'static str, monitoring: Monitoring) -> Box<(Runtime, BenchApp
     let bench = BenchApp::new(monitoring).expect("bench app builds");
     let warm = monitoring.settings().min_samples + 10;
     for _ in 0..warm {
-        let (status, body) = rt.block_on(get(bench.app().router(), uri));
+        let (status, body) = rt.block_on(get(bench.app().site(), uri));
         assert_eq!(status, StatusCode::OK, "GET {uri}");
         assert!(!body.is_empty(), "GET {uri}: empty body");
     }
@@ -128,10 +122,10 @@ fn warm_app(uri: &'static str, monitoring: Monitoring) -> Box<(Runtime, BenchApp
 /// about 1%; over ten requests it averages out well inside the gate's 3%.
 const REQUESTS: usize = 10;
 
-fn request(rt: &Runtime, router: &Router, uri: &str) -> usize {
+fn request(rt: &Runtime, site: &Site, uri: &str) -> usize {
     let mut bytes = 0;
     for _ in 0..REQUESTS {
-        let (status, body) = rt.block_on(get(router.clone(), black_box(uri)));
+        let (status, body) = rt.block_on(get(site.clone(), black_box(uri)));
         assert_eq!(status, StatusCode::OK, "GET {uri}");
         bytes += body.len();
     }
@@ -151,8 +145,8 @@ fn request(rt: &Runtime, router: &Router, uri: &str) -> usize {
 fn requests(
     input: Box<(Runtime, BenchApp, &'static str)>,
 ) -> (Box<(Runtime, BenchApp, &'static str)>, usize) {
-    let router = input.1.app().router();
-    let bytes = request(&input.0, &router, input.2);
+    let site = input.1.app().site();
+    let bytes = request(&input.0, &site, input.2);
     (input, bytes)
 }
 

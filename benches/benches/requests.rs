@@ -49,7 +49,7 @@ fn requests(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("requests/{}", endpoint.name));
         let mut throughput_set = false;
         for (variant, bench) in &apps {
-            let router = bench.app().router();
+            let router = bench.app().site();
             let (status, body) = rt.block_on(get(router.clone(), endpoint.uri));
             assert_eq!(status, StatusCode::OK, "GET {} ({variant})", endpoint.uri);
             assert!(

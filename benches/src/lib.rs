@@ -8,14 +8,13 @@
 
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode};
 use criterion::Criterion;
 use http_body_util::BodyExt;
-use reference_server::App;
 use reference_server::config::{self, ConfigErrors, EnvMap};
 use reference_server::monitoring::MonitorSettings;
+use reference_server::{App, Site};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -109,23 +108,23 @@ impl BenchApp {
         Ok(Self { app, _dir: dir })
     }
 
-    /// The built app (router, metrics, pool).
+    /// The built app (site, metrics, pool).
     pub fn app(&self) -> &App {
         &self.app
     }
 }
 
-/// Sends `GET uri` through `router` in-process (no network) and reads the whole body.
+/// Sends `GET uri` through `site` in-process (no network) and reads the whole body.
 ///
 /// # Panics
 ///
-/// Never for a valid `uri`: axum routers are infallible, and in-memory bodies do not
+/// Never for a valid `uri`: the site is infallible, and in-memory bodies do not
 /// fail to read. A malformed `uri` panics, which is a bug in the bench.
-pub async fn get(router: Router, uri: &str) -> (StatusCode, Bytes) {
+pub async fn get(site: Site, uri: &str) -> (StatusCode, Bytes) {
     let request = Request::get(uri)
         .body(Body::empty())
         .expect("bench URIs are valid");
-    let response = match router.oneshot(request).await {
+    let response = match site.oneshot(request).await {
         Ok(response) => response,
         Err(infallible) => match infallible {},
     };
@@ -168,11 +167,17 @@ pub mod recording {
     use std::hint::black_box;
     use std::time::Duration;
 
-    use reference_server::monitoring::{EventDetail, Metrics, OpType, Outcome};
+    use reference_server::monitoring::{
+        EventDetail, Metrics, MonitorSettings, Name, OpType, Operation, OperationKey, Outcome,
+    };
 
     /// A typical fast operation: well under the slow threshold, so only sampling
     /// admits it.
     pub const DURATION: Duration = Duration::from_micros(250);
+
+    /// The statement key the database bench records under, as a `Query` static holds
+    /// one.
+    static STATEMENT: OperationKey = OperationKey::new();
 
     /// The operation name the server records for `op`.
     pub fn operation(op: OpType) -> &'static str {
@@ -183,36 +188,83 @@ pub mod recording {
         }
     }
 
-    /// The detail the server builds when an event is admitted (allocations included).
+    /// The detail the server builds when an event is admitted: shared names, no
+    /// allocation.
     pub fn detail(op: OpType) -> EventDetail {
         match op {
             OpType::Http => EventDetail::Http {
-                method: "GET".to_owned(),
-                route: "/notes/{slug}".to_owned(),
+                method: Name::from("GET"),
+                route: Name::from("/notes/{slug}"),
                 status: 200,
                 bytes: 4096,
             },
             OpType::Database => EventDetail::Database {
-                kind: "SELECT".to_owned(),
-                table: "notes".to_owned(),
+                kind: Name::from("SELECT"),
+                table: Name::from("notes"),
                 rows: 1,
                 slow: false,
             },
             OpType::Render => EventDetail::Render {
-                template: "note.html".to_owned(),
+                template: Name::from("note.html"),
             },
         }
     }
 
-    /// Records one `op` event into `metrics`.
-    pub fn record(metrics: &Metrics, op: OpType) {
-        metrics.record(
-            black_box(op),
-            black_box(operation(op)),
-            black_box(DURATION),
-            Outcome::Ok,
-            || detail(op),
-        );
+    /// A recorder and what a server call site holds to record one kind of event: an
+    /// HTTP route's interned operation (the monitor keeps one per route and method), a
+    /// statement's key (a `Query` static), a template name (looked up per render).
+    #[derive(Debug)]
+    pub struct Recording {
+        metrics: Metrics,
+        op: OpType,
+        operation: Operation,
+    }
+
+    impl Recording {
+        /// A recorder for `settings`, past its minimum samples for `op`.
+        pub fn warm(op: OpType, settings: MonitorSettings) -> Self {
+            let warm = settings.min_samples + 100;
+            let metrics = Metrics::new(settings);
+            let operation = metrics.operation(op, operation(op));
+            let recording = Self {
+                metrics,
+                op,
+                operation,
+            };
+            for _ in 0..warm {
+                recording.record();
+            }
+            recording
+        }
+
+        /// Records one event as the server's call site for its type does.
+        pub fn record(&self) {
+            let op = black_box(self.op);
+            let duration = black_box(DURATION);
+            match op {
+                OpType::Http => self.metrics.record_operation(
+                    black_box(&self.operation),
+                    duration,
+                    Outcome::Ok,
+                    4096,
+                    || detail(op),
+                ),
+                OpType::Database => self.metrics.record_keyed(
+                    &STATEMENT,
+                    op,
+                    || Name::from(operation(op)),
+                    duration,
+                    Outcome::Ok,
+                    || detail(op),
+                ),
+                OpType::Render => {
+                    self.metrics
+                        .record(op, black_box(operation(op)), duration, Outcome::Ok, || {
+                            detail(op)
+                        })
+                }
+            }
+        }
     }
 }
 

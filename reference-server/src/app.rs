@@ -3,13 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::middleware;
-
 use crate::auth::AdminToken;
 use crate::config::{Config, Regression, SamplingRates, Source};
 use crate::db::{DbError, Pool, PoolOptions};
-use crate::http_monitor::{self, HttpMonitorLayer};
+use crate::http_monitor::Site;
 use crate::monitoring::{Metrics, MonitorSettings, OpType};
 use crate::render::{RenderError, Renderer};
 use crate::state::{AppState, Shared};
@@ -32,9 +29,9 @@ pub enum StartupError {
     HttpClient(reqwest::Error),
 }
 
-/// A built server: the router plus the handles tests and `main` need.
+/// A built server: the site plus the handles tests and `main` need.
 pub struct App {
-    router: Router,
+    site: Site,
     state: AppState,
 }
 
@@ -68,25 +65,21 @@ impl App {
             client,
             admin,
         }));
-        let mut router = routes::router()
-            .merge(static_files::router(&static_dir, &regressions))
-            .with_state(state.clone());
-        if enabled {
-            router = if regressions.contains(Regression::BufferedBodySize) {
-                router.layer(middleware::from_fn_with_state(
-                    metrics,
-                    http_monitor::buffered_monitor,
-                ))
-            } else {
-                router.layer(HttpMonitorLayer::new(metrics))
-            };
-        }
-        Ok(Self { router, state })
+        let (router, templates) =
+            static_files::add(routes::routes(), &static_dir, &regressions).into_parts();
+        let router = router.with_state(state.clone());
+        let site = if enabled {
+            let buffered = regressions.contains(Regression::BufferedBodySize);
+            Site::monitored(router, &templates, metrics, buffered)
+        } else {
+            Site::unmonitored(router)
+        };
+        Ok(Self { site, state })
     }
 
     /// The whole site, ready to serve or to call in-process.
-    pub fn router(&self) -> Router {
-        self.router.clone()
+    pub fn site(&self) -> Site {
+        self.site.clone()
     }
 
     /// The metrics registry, for in-process assertions and benches.
@@ -105,9 +98,10 @@ impl App {
     }
 }
 
-/// `build_app(config) -> Router`, as the design names it.
-pub fn build_app(config: Config) -> Result<Router, StartupError> {
-    App::build(config).map(|app| app.router)
+/// `build_app(config)`, as the design names it: the whole site, monitoring included
+/// (a tower service rather than an `axum::Router`, see [`Site`]).
+pub fn build_app(config: Config) -> Result<Site, StartupError> {
+    App::build(config).map(|app| app.site)
 }
 
 /// Maps the resolved configuration onto the monitor, applying the sampling

@@ -1,187 +1,326 @@
-//! HTTP monitoring middleware: every request becomes an `http` operation, with the
-//! response size counted as body frames stream out.
+//! HTTP monitoring: every request becomes an `http` operation, with the response size
+//! counted as body frames stream out.
 //!
 //! The body is never collected: [`CountingBody`] wraps it, adds up the bytes of each
 //! data frame and records the operation when the stream ends, or as aborted when the
 //! body is dropped early (client went away). This is what StarPunk v1.1.2-rc.1 got
 //! wrong; the `buffered-body-size` regression switch brings that bug back.
+//!
+//! Monitoring wraps the whole router ([`Site`]) instead of each route
+//! (`Router::layer`): a per-route layer boxes and clones every route's service and
+//! future once more per request, which cost more than the rest of monitoring put
+//! together (callgrind, a small static file: +8% instructions at sampling 0.0). The
+//! route a request matched is found by the same matcher axum uses (`matchit`), over the
+//! same templates ([`crate::routes::Routes`] records them as routes are added), and each
+//! route and method resolves its interned [`Operation`] once: a request allocates
+//! nothing for monitoring but the body wrapper.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::Request;
 use axum::http::{Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::future::RouteFuture;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use pin_project_lite::pin_project;
-use tower::{Layer, Service};
+use tower::Service;
 
-use crate::monitoring::{EventDetail, Metrics, OpType, Outcome};
+use crate::monitoring::{EventDetail, Metrics, Name, OpType, Operation, Outcome};
 
-/// The monitoring layer, applied to every route with `Router::layer`.
-///
-/// A hand-written tower layer rather than `axum::middleware::from_fn`: `from_fn` boxes
-/// the inner service and its future on every request, which cost more than serving a
-/// small static file (callgrind: +18% instructions per request with sampling 0.0).
-/// This one wraps the route's own future and allocates one string per request.
+/// The route name of requests no route matched (the fallback's 404s).
+const UNMATCHED: &str = "unmatched";
+
+/// The methods with a slot per route; others (extension methods) are looked up by
+/// name on each request.
+const METHODS: [Method; 9] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+    Method::PATCH,
+    Method::OPTIONS,
+    Method::CONNECT,
+    Method::TRACE,
+];
+
+/// The site as it is served: the router, with HTTP monitoring around it when enabled.
+/// A tower service (`Request` in, `Response` out, never failing), served by
+/// `axum::serve` or called in-process with `tower::ServiceExt::oneshot`.
 #[derive(Clone)]
-pub(crate) struct HttpMonitorLayer {
-    metrics: Arc<Metrics>,
+pub struct Site {
+    router: Router,
+    monitor: Option<Arc<HttpMonitor>>,
 }
 
-impl HttpMonitorLayer {
-    /// Monitors requests into `metrics`.
-    pub(crate) fn new(metrics: Arc<Metrics>) -> Self {
-        Self { metrics }
+impl Site {
+    /// `router` as is: monitoring off.
+    pub(crate) fn unmonitored(router: Router) -> Self {
+        Self {
+            router,
+            monitor: None,
+        }
     }
-}
 
-impl<S> Layer<S> for HttpMonitorLayer {
-    type Service = MonitoredService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        MonitoredService {
-            inner,
-            metrics: Arc::clone(&self.metrics),
+    /// `router` with every request recorded into `metrics`; `templates` are the
+    /// router's route templates (how axum matched them). `buffered` is the
+    /// `buffered-body-size` regression.
+    pub(crate) fn monitored(
+        router: Router,
+        templates: &[&'static str],
+        metrics: Arc<Metrics>,
+        buffered: bool,
+    ) -> Self {
+        Self {
+            router,
+            monitor: Some(Arc::new(HttpMonitor::new(templates, metrics, buffered))),
         }
     }
 }
 
-/// A route's service with monitoring around it (see [`HttpMonitorLayer`]).
-#[derive(Clone)]
-pub(crate) struct MonitoredService<S> {
-    inner: S,
-    metrics: Arc<Metrics>,
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site")
+            .field("monitored", &self.monitor.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
-impl<S> Service<Request> for MonitoredService<S>
-where
-    S: Service<Request, Response = Response>,
-{
+impl Service<Request> for Site {
     type Response = Response;
-    type Error = S::Error;
-    type Future = MonitoredFuture<S::Future>;
+    type Error = Infallible;
+    type Future = SiteFuture;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // A router is always ready.
+        Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        let started = Instant::now();
-        let method = request.method().clone();
-        let matched = request.extensions().get::<MatchedPath>().cloned();
-        MonitoredFuture {
-            inner: self.inner.call(request),
-            pending: Some(Pending {
-                metrics: Arc::clone(&self.metrics),
-                method,
-                matched,
-                started,
-            }),
+    fn call(&mut self, request: Request) -> SiteFuture {
+        let Some(monitor) = &self.monitor else {
+            return SiteFuture::new(State::Plain {
+                inner: self.router.call(request),
+            });
+        };
+        let pending = Pending {
+            started: Instant::now(),
+            endpoint: monitor.endpoint(request.method(), request.uri().path()),
+        };
+        if monitor.buffered {
+            let inner = self.router.call(request);
+            return SiteFuture::new(State::Buffered {
+                inner: Box::pin(async move {
+                    let response = match inner.await {
+                        Ok(response) => response,
+                        Err(infallible) => match infallible {},
+                    };
+                    let status = response.status();
+                    Ok(buffered(response, pending.into_recorder(status)).await)
+                }),
+            });
+        }
+        SiteFuture::new(State::Monitored {
+            inner: self.router.call(request),
+            pending: Some(pending),
+        })
+    }
+}
+
+/// What the monitor knows of the site: its routes, and an [`Endpoint`] per route and
+/// method, resolved on first use.
+struct HttpMonitor {
+    metrics: Arc<Metrics>,
+    /// Route template → index into `routes`.
+    matcher: matchit::Router<usize>,
+    /// One per template, then [`UNMATCHED`].
+    routes: Vec<RouteOperations>,
+    buffered: bool,
+}
+
+/// A route's name as metrics show it (`/static/*`) and its endpoint per method.
+struct RouteOperations {
+    route: Name,
+    by_method: [OnceLock<Arc<Endpoint>>; METHODS.len()],
+}
+
+/// Everything recording a request of one route and method needs, shared by all of
+/// them: a request in flight holds one `Arc` of it and its start time, nothing else.
+struct Endpoint {
+    metrics: Arc<Metrics>,
+    /// `METHOD route`, interned.
+    operation: Operation,
+    method: Name,
+    route: Name,
+    /// HEAD responses count no body bytes.
+    head: bool,
+}
+
+impl HttpMonitor {
+    fn new(templates: &[&'static str], metrics: Arc<Metrics>, buffered: bool) -> Self {
+        let mut matcher = matchit::Router::new();
+        let mut routes = Vec::with_capacity(templates.len() + 1);
+        for template in templates {
+            // The router accepted every template already, and matchit is its matcher:
+            // a template it refuses here would be a bug in `Routes`, so it is skipped
+            // (its requests count as unmatched) rather than taking the server down.
+            if matcher.insert(*template, routes.len()).is_ok() {
+                routes.push(RouteOperations::new(route_name(template)));
+            } else {
+                tracing::error!(template, "route template not monitored");
+            }
+        }
+        routes.push(RouteOperations::new(Name::from(UNMATCHED)));
+        Self {
+            metrics,
+            matcher,
+            routes,
+            buffered,
+        }
+    }
+
+    /// The endpoint `method path` records into.
+    fn endpoint(&self, method: &Method, path: &str) -> Arc<Endpoint> {
+        let index = self
+            .matcher
+            .at(path)
+            .map_or(self.routes.len() - 1, |found| *found.value);
+        let route = &self.routes[index];
+        match METHODS.iter().position(|known| known == method) {
+            Some(slot) => {
+                Arc::clone(route.by_method[slot].get_or_init(|| self.intern(method, &route.route)))
+            }
+            None => self.intern(method, &route.route),
+        }
+    }
+
+    #[cold]
+    fn intern(&self, method: &Method, route: &Name) -> Arc<Endpoint> {
+        Arc::new(Endpoint {
+            metrics: Arc::clone(&self.metrics),
+            operation: self
+                .metrics
+                .operation(OpType::Http, &format!("{method} {route}")),
+            method: method_name(method),
+            route: route.clone(),
+            head: method == Method::HEAD,
+        })
+    }
+}
+
+impl RouteOperations {
+    fn new(route: Name) -> Self {
+        Self {
+            route,
+            by_method: std::array::from_fn(|_| OnceLock::new()),
+        }
+    }
+}
+
+/// A route template as metrics name it: a catch-all tail (`{*path}`) becomes `*`.
+fn route_name(template: &'static str) -> Name {
+    match template.find("{*") {
+        Some(tail) => Name::from(format!("{}*", &template[..tail])),
+        None => Name::from(template),
+    }
+}
+
+/// The method's name, without allocating for the standard ones.
+fn method_name(method: &Method) -> Name {
+    match METHODS.iter().position(|known| known == method) {
+        Some(slot) => Name::from(
+            [
+                "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+            ][slot],
+        ),
+        None => Name::from(method.to_string()),
+    }
+}
+
+pin_project! {
+    /// The site's future: the router's, with the response body counted when
+    /// monitoring is on.
+    pub struct SiteFuture {
+        #[pin]
+        state: State,
+    }
+}
+
+impl SiteFuture {
+    fn new(state: State) -> Self {
+        Self { state }
+    }
+}
+
+pin_project! {
+    #[project = StateProjection]
+    enum State {
+        /// Monitoring off.
+        Plain {
+            #[pin]
+            inner: RouteFuture<Infallible>,
+        },
+        /// Monitoring on: the body is wrapped when the response head is ready.
+        Monitored {
+            #[pin]
+            inner: RouteFuture<Infallible>,
+            pending: Option<Pending>,
+        },
+        /// Regression `buffered-body-size`.
+        Buffered {
+            inner: Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>,
+        },
+    }
+}
+
+impl Future for SiteFuture {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProjection::Plain { inner } => inner.poll(cx),
+            StateProjection::Buffered { inner } => inner.as_mut().poll(cx),
+            StateProjection::Monitored { inner, pending } => {
+                let response = match inner.poll(cx) {
+                    Poll::Ready(Ok(response)) => response,
+                    Poll::Ready(Err(infallible)) => match infallible {},
+                    Poll::Pending => return Poll::Pending,
+                };
+                let Some(pending) = pending.take() else {
+                    // Polled again after completion: nothing left to record.
+                    return Poll::Ready(Ok(response));
+                };
+                let recorder = pending.into_recorder(response.status());
+                let (parts, body) = response.into_parts();
+                Poll::Ready(Ok(Response::from_parts(
+                    parts,
+                    Body::new(CountingBody::new(body, recorder)),
+                )))
+            }
         }
     }
 }
 
 /// What a request in flight carries until its response head is ready.
 struct Pending {
-    metrics: Arc<Metrics>,
-    method: Method,
-    matched: Option<MatchedPath>,
+    endpoint: Arc<Endpoint>,
     started: Instant,
 }
 
-pin_project! {
-    /// The route's future; wraps the response body in a [`CountingBody`] when ready.
-    pub(crate) struct MonitoredFuture<F> {
-        #[pin]
-        inner: F,
-        pending: Option<Pending>,
+impl Pending {
+    fn into_recorder(self, status: StatusCode) -> Recorder {
+        Recorder {
+            endpoint: self.endpoint,
+            status,
+            started: self.started,
+        }
     }
-}
-
-impl<F, E> Future for MonitoredFuture<F>
-where
-    F: Future<Output = Result<Response, E>>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let response = match this.inner.poll(cx) {
-            Poll::Ready(Ok(response)) => response,
-            other => return other,
-        };
-        let Some(pending) = this.pending.take() else {
-            // Polled again after completion: nothing left to record.
-            return Poll::Ready(Ok(response));
-        };
-        let recorder = Recorder::new(
-            pending.metrics,
-            pending.method,
-            pending.matched.as_ref().map(MatchedPath::as_str),
-            &response,
-            pending.started,
-        );
-        let (parts, body) = response.into_parts();
-        Poll::Ready(Ok(Response::from_parts(
-            parts,
-            Body::new(CountingBody::new(body, recorder)),
-        )))
-    }
-}
-
-/// Regression `buffered-body-size` only (`axum::middleware::from_fn_with_state`): the
-/// v1.1.2-rc.1 hook, which read the whole body to take its length (see `buffered`
-/// for what it does with a streamed body).
-pub(crate) async fn buffered_monitor(
-    State(metrics): State<Arc<Metrics>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let matched = request.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(request).await;
-    let recorder = Recorder::new(
-        metrics,
-        method,
-        matched.as_ref().map(MatchedPath::as_str),
-        &response,
-        started,
-    );
-    buffered(response, recorder).await
-}
-
-/// A route name set on responses by services that axum's `MatchedPath` cannot see into.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RouteLabel(pub(crate) &'static str);
-
-/// `METHOD route` as metrics show it, in one allocation: nested services' tail
-/// parameters become `*`, and a response's [`RouteLabel`] names routes axum's
-/// `MatchedPath` cannot see into. Returns the operation and where the route starts.
-fn operation_name(method: &Method, matched: Option<&str>, response: &Response) -> (String, usize) {
-    let route = match matched {
-        Some(path) => match path.find("{*") {
-            Some(tail) => (&path[..tail], "*"),
-            None => (path, ""),
-        },
-        None => match response.extensions().get::<RouteLabel>() {
-            Some(label) => (label.0, ""),
-            None => ("unmatched", ""),
-        },
-    };
-    let method = method.as_str();
-    let mut operation = String::with_capacity(method.len() + 1 + route.0.len() + route.1.len());
-    operation.push_str(method);
-    operation.push(' ');
-    operation.push_str(route.0);
-    operation.push_str(route.1);
-    (operation, method.len() + 1)
 }
 
 /// Regression `buffered-body-size`: the v1.1.2-rc.1 hook read `response.data` to take
@@ -196,7 +335,7 @@ async fn buffered(response: Response, recorder: Recorder) -> Response {
     if body.size_hint().exact().is_none() {
         let message = "RuntimeError: Attempted implicit sequence conversion but the \
                        response object is in direct passthrough mode.";
-        tracing::error!(route = recorder.route(), "{message}");
+        tracing::error!(route = recorder.endpoint.route.as_str(), "{message}");
         let recorder = Recorder {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             ..recorder
@@ -218,46 +357,16 @@ async fn buffered(response: Response, recorder: Recorder) -> Response {
 
 /// Everything needed to record one request once its body is done.
 struct Recorder {
-    metrics: Arc<Metrics>,
-    /// `METHOD route`.
-    operation: String,
-    /// Where the route starts in `operation`.
-    route_at: usize,
-    method: Method,
+    endpoint: Arc<Endpoint>,
     status: StatusCode,
     started: Instant,
 }
 
 impl Recorder {
-    fn new(
-        metrics: Arc<Metrics>,
-        method: Method,
-        matched: Option<&str>,
-        response: &Response,
-        started: Instant,
-    ) -> Self {
-        let (operation, route_at) = operation_name(&method, matched, response);
-        Self {
-            metrics,
-            operation,
-            route_at,
-            method,
-            status: response.status(),
-            started,
-        }
-    }
-
-    fn route(&self) -> &str {
-        &self.operation[self.route_at..]
-    }
-
     fn finish(self, bytes: u64, complete: bool) {
+        let endpoint = &*self.endpoint;
         // HEAD responses carry no body, whatever the handler produced.
-        let bytes = if self.method == Method::HEAD {
-            0
-        } else {
-            bytes
-        };
+        let bytes = if endpoint.head { 0 } else { bytes };
         let outcome = if !complete {
             Outcome::Aborted
         } else if self.status.is_server_error() {
@@ -265,15 +374,14 @@ impl Recorder {
         } else {
             Outcome::Ok
         };
-        self.metrics.record_with_bytes(
-            OpType::Http,
-            &self.operation,
+        endpoint.metrics.record_operation(
+            &endpoint.operation,
             self.started.elapsed(),
             outcome,
             bytes,
             || EventDetail::Http {
-                method: self.method.to_string(),
-                route: self.route().to_owned(),
+                method: endpoint.method.clone(),
+                route: endpoint.route.clone(),
                 status: self.status.as_u16(),
                 bytes,
             },
@@ -362,32 +470,47 @@ impl<B: HttpBody<Data = Bytes>> HttpBody for CountingBody<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::monitoring::MonitorSettings;
 
     #[test]
     fn operations_are_method_and_route_with_tails_as_stars() {
-        let plain = Response::new(Body::empty());
-        let mut labelled = Response::new(Body::empty());
-        labelled.extensions_mut().insert(RouteLabel("/static/*"));
+        let metrics = Arc::new(Metrics::new(MonitorSettings::default()));
+        let monitor = HttpMonitor::new(
+            &["/", "/notes/{slug}", "/static", "/static/{*path}"],
+            metrics,
+            false,
+        );
         let cases = [
+            (Method::GET, "/static/css/style.css", "GET /static/*"),
+            (Method::HEAD, "/notes/hello", "HEAD /notes/{slug}"),
+            (Method::GET, "/static", "GET /static"),
+            (Method::GET, "/", "GET /"),
+            (Method::POST, "/nowhere", "POST unmatched"),
+            (Method::GET, "/notes/a/b", "GET unmatched"),
             (
-                Method::GET,
-                Some("/static/{*__private__axum_nest_tail_param}"),
-                &plain,
-                "GET /static/*",
+                Method::from_bytes(b"BREW").expect("a valid method"),
+                "/",
+                "BREW /",
             ),
-            (
-                Method::HEAD,
-                Some("/notes/{slug}"),
-                &plain,
-                "HEAD /notes/{slug}",
-            ),
-            (Method::GET, None, &labelled, "GET /static/*"),
-            (Method::POST, None, &plain, "POST unmatched"),
         ];
-        for (method, matched, response, expected) in cases {
-            let (operation, route_at) = operation_name(&method, matched, response);
-            assert_eq!(operation, expected);
-            assert_eq!(&operation[..route_at], format!("{method} "));
+        for (method, path, expected) in cases {
+            let endpoint = monitor.endpoint(&method, path);
+            assert_eq!(endpoint.operation.name(), expected, "{method} {path}");
+            assert_eq!(
+                format!("{} {}", endpoint.method, endpoint.route),
+                expected,
+                "{method} {path}"
+            );
+            assert_eq!(endpoint.head, method == Method::HEAD);
         }
+    }
+
+    #[test]
+    fn a_route_and_method_is_interned_once() {
+        let metrics = Arc::new(Metrics::new(MonitorSettings::default()));
+        let monitor = HttpMonitor::new(&["/notes/{slug}"], metrics, false);
+        let first = monitor.endpoint(&Method::GET, "/notes/a");
+        let second = monitor.endpoint(&Method::GET, "/notes/b");
+        assert!(Arc::ptr_eq(&first, &second));
     }
 }

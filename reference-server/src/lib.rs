@@ -1,7 +1,7 @@
 //! The reference blog server: a small IndieWeb blog whose monitoring is done right.
 //!
-//! `build_app` returns the whole site as an [`axum::Router`], so tests and benches can
-//! drive it in-process; the binary in `main.rs` only reads the environment, binds and
+//! `build_app` returns the whole site as a tower service ([`Site`]), so tests and
+//! benches can drive it in-process; the binary in `main.rs` only reads the environment, binds and
 //! serves.
 
 // The public API is what `main.rs`, the tests, the benches and `scenario-tests` use;
@@ -22,3 +22,4 @@ mod state;
 mod static_files;
 
 pub use app::{App, StartupError, build_app};
+pub use http_monitor::{Site, SiteFuture};

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use axum::ServiceExt;
 use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use reference_server::App;
@@ -132,7 +133,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::warn!("cannot set TCP_NODELAY on a connection: {e}");
         }
     });
-    axum::serve(listener, app.router())
+    axum::serve(listener, app.site().into_make_service())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")?;

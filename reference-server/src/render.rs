@@ -8,7 +8,7 @@ use pulldown_cmark::{Event, Options, Parser, html};
 use serde::Serialize;
 
 use crate::db::Note;
-use crate::monitoring::{EventDetail, Metrics, OpType, Outcome};
+use crate::monitoring::{EventDetail, Metrics, Name, OpType, Outcome};
 
 /// The web font the theme preloads (must match `fixtures/site/static/fonts/`).
 pub(crate) const FONT_FILE: &str = "dejavu-sans-latin.woff2";
@@ -62,7 +62,7 @@ impl Renderer {
     /// Renders `template` with `context`, recording a `render` operation.
     pub(crate) fn page(
         &self,
-        template: &str,
+        template: &'static str,
         context: impl Serialize,
     ) -> Result<String, RenderError> {
         self.timed(template, || {
@@ -76,7 +76,7 @@ impl Renderer {
     /// Times any other renderer (the feed) as a `render` operation named `name`.
     pub(crate) fn timed(
         &self,
-        name: &str,
+        name: &'static str,
         render: impl FnOnce() -> Result<String, Box<dyn std::error::Error + Send + Sync>>,
     ) -> Result<String, RenderError> {
         let started = Instant::now();
@@ -89,7 +89,7 @@ impl Renderer {
         self.metrics
             .record(OpType::Render, name, started.elapsed(), outcome, || {
                 EventDetail::Render {
-                    template: name.to_owned(),
+                    template: Name::from(name),
                 }
             });
         result.map_err(|source| RenderError {

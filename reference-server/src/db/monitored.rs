@@ -6,21 +6,23 @@ use std::time::Instant;
 use rusqlite::{Connection, Params, Row};
 
 use super::DbError;
-use crate::monitoring::{EventDetail, Metrics, OpType, Outcome};
+use crate::monitoring::{EventDetail, Metrics, Name, OpType, OperationKey, Outcome};
 
 /// A SQL statement with the label it is recorded under (`SELECT notes`).
 ///
 /// Declared as a `static` next to the code that runs it; the label is worked out once,
-/// on first use, so the hot path never re-parses SQL.
+/// on first use, so the hot path never re-parses SQL, and each recorder finds the
+/// statement's aggregate by its [`OperationKey`], never by hashing the label.
 pub struct Query {
     sql: &'static str,
     label: OnceLock<Label>,
+    key: OperationKey,
 }
 
 struct Label {
-    operation: String,
-    kind: String,
-    table: String,
+    operation: Name,
+    kind: Name,
+    table: Name,
 }
 
 impl Query {
@@ -29,6 +31,7 @@ impl Query {
         Self {
             sql,
             label: OnceLock::new(),
+            key: OperationKey::new(),
         }
     }
 
@@ -39,7 +42,7 @@ impl Query {
 
     /// The operation name metrics use: statement kind and table, e.g. `SELECT notes`.
     pub(crate) fn operation(&self) -> &str {
-        &self.label().operation
+        self.label().operation.as_str()
     }
 
     fn label(&self) -> &Label {
@@ -67,9 +70,9 @@ fn describe(sql: &str) -> Label {
         .map(|pair| pair[1].trim_matches('"').to_ascii_lowercase())
         .unwrap_or_else(|| "-".to_owned());
     Label {
-        operation: format!("{kind} {table}"),
-        kind,
-        table,
+        operation: Name::from(format!("{kind} {table}")),
+        kind: Name::from(kind),
+        table: Name::from(table),
     }
 }
 
@@ -151,9 +154,10 @@ impl<'c> MonitoredConnection<'c> {
             Err(_) => (Outcome::Error, 0),
         };
         let label = query.label();
-        metrics.record(
+        metrics.record_keyed(
+            &query.key,
             OpType::Database,
-            &label.operation,
+            || label.operation.clone(),
             duration,
             outcome,
             || EventDetail::Database {

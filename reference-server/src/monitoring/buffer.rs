@@ -3,24 +3,25 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Serialize, Serializer};
 
+use super::name::Name;
 use super::op::{OpType, Outcome};
 use super::settings::MonitorSettings;
 
 /// Type-specific facts about an admitted event; built lazily, only for events that
-/// enter the buffer, so unsampled operations allocate nothing.
+/// enter the buffer. Its texts are shared [`Name`]s, so building one allocates nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum EventDetail {
     /// An HTTP request.
     Http {
         /// Request method, e.g. `GET`.
-        method: String,
-        /// The matched route template (or the path when nothing matched).
-        route: String,
+        method: Name,
+        /// The matched route template (`unmatched` when nothing matched).
+        route: Name,
         /// Response status code.
         status: u16,
         /// Body bytes sent (0 for HEAD).
@@ -29,9 +30,9 @@ pub enum EventDetail {
     /// A SQL statement.
     Database {
         /// Statement kind, e.g. `SELECT`.
-        kind: String,
+        kind: Name,
         /// Main table the statement touches.
-        table: String,
+        table: Name,
         /// Rows returned or changed.
         rows: u64,
         /// Whether it took at least the slow threshold.
@@ -40,7 +41,7 @@ pub enum EventDetail {
     /// A template rendering.
     Render {
         /// Template name.
-        template: String,
+        template: Name,
     },
 }
 
@@ -64,13 +65,14 @@ pub(crate) struct Event {
     #[serde(rename = "type")]
     pub(crate) op_type: OpType,
     /// Operation name, e.g. `GET /notes/{slug}` or `SELECT notes`.
-    pub(crate) operation: String,
+    pub(crate) operation: Name,
     /// How long it took (serialized as fractional milliseconds).
     #[serde(rename = "duration_ms", serialize_with = "serialize_ms")]
     pub(crate) duration: Duration,
     /// How it ended.
     pub(crate) outcome: Outcome,
-    /// When it was recorded, in milliseconds since the Unix epoch.
+    /// When it was recorded, in milliseconds since the Unix epoch (set when the
+    /// buffer is read: the ring keeps a monotonic `Instant`).
     pub(crate) timestamp_ms: u64,
     /// Why it was admitted.
     pub(crate) reason: AdmitReason,
@@ -220,16 +222,18 @@ pub(crate) fn duration_ns(duration: Duration) -> u64 {
 }
 
 /// An event stamped with its position in the stream, so readers can order slots and
-/// skip ones overwritten meanwhile.
+/// skip ones overwritten meanwhile, and with when it was pushed.
 #[derive(Debug)]
 struct Stamped {
     seq: u64,
-    event: Box<Event>,
+    at: Instant,
+    event: Event,
 }
 
 /// Bounded ring of the newest events. A writer claims a sequence number with one
 /// atomic add and locks only its own slot, so writers rarely contend and readers can
-/// list the events newest first without draining anything.
+/// list the events newest first without draining anything. Events live in the slots
+/// themselves: pushing one allocates nothing.
 #[derive(Debug)]
 pub(crate) struct EventRing {
     slots: Box<[Mutex<Option<Stamped>>]>,
@@ -260,7 +264,8 @@ impl EventRing {
                 Some(current) if current.seq > seq => None,
                 _ => guard.replace(Stamped {
                     seq,
-                    event: Box::new(event),
+                    at: Instant::now(),
+                    event,
                 }),
             }
         };
@@ -268,8 +273,9 @@ impl EventRing {
         drop(evicted);
     }
 
-    /// Up to `limit` of the newest events, newest first.
-    pub(crate) fn recent(&self, limit: usize) -> Vec<Event> {
+    /// Up to `limit` of the newest events, newest first, each with its
+    /// `timestamp_ms` from `unix_ms(pushed at)`.
+    pub(crate) fn recent(&self, limit: usize, unix_ms: impl Fn(Instant) -> u64) -> Vec<Event> {
         let head = self.head.load(Ordering::Acquire);
         let take = (self.slots.len() as u64).min(head).min(limit as u64);
         let len = self.slots.len() as u64;
@@ -279,7 +285,9 @@ impl EventRing {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             if let Some(stamped) = guard.as_ref().filter(|s| s.seq == seq) {
-                out.push((*stamped.event).clone());
+                let mut event = stamped.event.clone();
+                event.timestamp_ms = unix_ms(stamped.at);
+                out.push(event);
             }
         }
         out
@@ -293,7 +301,7 @@ mod tests {
     fn event(n: u64) -> Event {
         Event {
             op_type: OpType::Render,
-            operation: format!("op{n}"),
+            operation: Name::from(format!("op{n}")),
             duration: Duration::from_nanos(n),
             outcome: Outcome::Ok,
             timestamp_ms: n,
@@ -307,20 +315,22 @@ mod tests {
     #[test]
     fn ring_keeps_the_newest_newest_first() {
         let ring = EventRing::new(3);
-        assert!(ring.recent(10).is_empty());
+        assert!(ring.recent(10, |_| 0).is_empty());
         for n in 0..5 {
             ring.push(event(n));
         }
-        let names: Vec<_> = ring.recent(10).into_iter().map(|e| e.operation).collect();
+        let events = ring.recent(10, |_| 7);
+        let names: Vec<_> = events.iter().map(|e| e.operation.as_str()).collect();
         assert_eq!(names, ["op4", "op3", "op2"]);
-        assert_eq!(ring.recent(1).len(), 1);
+        assert!(events.iter().all(|e| e.timestamp_ms == 7));
+        assert_eq!(ring.recent(1, |_| 0).len(), 1);
     }
 
     #[test]
     fn zero_capacity_ring_keeps_nothing() {
         let ring = EventRing::new(0);
         ring.push(event(1));
-        assert!(ring.recent(10).is_empty());
+        assert!(ring.recent(10, |_| 0).is_empty());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod aggregate;
 mod buffer;
 mod histogram;
+mod name;
 mod op;
 mod prometheus;
 mod registry;
@@ -18,8 +19,9 @@ mod snapshot;
 mod tests;
 
 pub use buffer::EventDetail;
+pub use name::Name;
 pub use op::{OpType, Outcome};
-pub use registry::Metrics;
+pub use registry::{Metrics, Operation, OperationKey};
 pub use settings::MonitorSettings;
 pub use snapshot::{MetricsSnapshot, TypeSnapshot};
 

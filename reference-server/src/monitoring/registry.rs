@@ -3,13 +3,15 @@
 //! side lives with each view: [`Metrics::snapshot`] in `snapshot.rs`,
 //! [`Metrics::encode_prometheus`] in `prometheus.rs`.
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use dashmap::DashMap;
 
 use super::aggregate::{Aggregate, AggregateView, FastBuildHasher};
 use super::buffer::{Admission, Event, EventDetail, EventRing, duration_ns};
+use super::name::Name;
 use super::op::{OpType, Outcome};
 use super::settings::MonitorSettings;
 
@@ -22,17 +24,97 @@ pub(crate) const MAX_OPERATIONS_PER_TYPE: usize = 1000;
 /// [`MAX_OPERATIONS_PER_TYPE`] of them.
 pub(crate) const OVERFLOW_OPERATION: &str = "(other)";
 
-type OperationMap = DashMap<Box<str>, Arc<Aggregate>, FastBuildHasher>;
+/// How many [`OperationKey`]s get a slot in every recorder; later keys (there are
+/// about ten in the server) fall back to a name lookup.
+const KEYED_SLOTS: usize = 64;
+
+type OperationMap = DashMap<Name, Operation, FastBuildHasher>;
+
+/// One operation interned in one recorder, recorded by handle: no name lookup and no
+/// allocation on the hot path. Get one from [`Metrics::operation`] once (per route,
+/// per statement) and keep it.
+#[derive(Clone, Debug)]
+pub struct Operation(Arc<OperationEntry>);
+
+#[derive(Debug)]
+struct OperationEntry {
+    op: OpType,
+    name: Name,
+    /// The recorder that interned it; recording it elsewhere is a bug.
+    owner: u64,
+    aggregate: Aggregate,
+}
+
+impl Operation {
+    fn new(op: OpType, name: Name, owner: u64) -> Self {
+        Operation(Arc::new(OperationEntry {
+            op,
+            name,
+            owner,
+            aggregate: Aggregate::default(),
+        }))
+    }
+
+    /// The operation's name, e.g. `GET /notes/{slug}`.
+    pub fn name(&self) -> &Name {
+        &self.0.name
+    }
+
+    /// The operation's type.
+    pub fn op_type(&self) -> OpType {
+        self.0.op
+    }
+}
+
+/// A name declared in a `static` (a SQL statement's label): every recorder finds its
+/// handle by the key's index into a slot table, never by hashing the name.
+#[derive(Debug)]
+pub struct OperationKey {
+    index: OnceLock<usize>,
+}
+
+/// The next free [`OperationKey`] index, process-wide.
+static NEXT_KEY: AtomicUsize = AtomicUsize::new(0);
+
+impl OperationKey {
+    /// A key; `const` so it can sit in a `static` beside what it names.
+    pub const fn new() -> Self {
+        Self {
+            index: OnceLock::new(),
+        }
+    }
+
+    fn index(&self) -> usize {
+        *self
+            .index
+            .get_or_init(|| NEXT_KEY.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl Default for OperationKey {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Distinguishes recorders, so a handle is never recorded into another one.
+static NEXT_RECORDER: AtomicU64 = AtomicU64::new(0);
 
 /// The server's monitoring state, shared through an `Arc`: exact aggregates for every
 /// operation and a sampled buffer of recent events.
 pub struct Metrics {
     settings: MonitorSettings,
-    /// Per-type maps from operation name to its aggregate; per-type totals are the
-    /// merge of these at read time, so the hot path updates one aggregate only.
+    id: u64,
+    /// Per-type maps from operation name to its handle; per-type totals are the merge
+    /// of these at read time, so the hot path updates one aggregate only.
     operations: [OperationMap; 3],
+    /// Handles of [`OperationKey`]s, by key index.
+    keyed: Box<[OnceLock<Operation>]>,
     admission: Admission,
     ring: EventRing,
+    /// A wall-clock time and the monotonic instant taken with it: events are stamped
+    /// with an `Instant` and turned into Unix time only when read.
+    epoch: (SystemTime, Instant),
 }
 
 impl std::fmt::Debug for Metrics {
@@ -68,6 +150,9 @@ impl Metrics {
                 0
             }),
             operations: std::array::from_fn(|_| OperationMap::with_hasher(FastBuildHasher)),
+            keyed: (0..KEYED_SLOTS).map(|_| OnceLock::new()).collect(),
+            id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
+            epoch: (SystemTime::now(), Instant::now()),
             settings,
         }
     }
@@ -77,10 +162,49 @@ impl Metrics {
         &self.settings
     }
 
-    /// Records one finished operation. Hot path: aggregates are updated with atomics
-    /// (one map read, no allocation once `operation` is known); `detail` is called only
-    /// when the event is admitted to the buffer.
-    #[inline]
+    /// The handle of operation `name` of type `op`, interned on first sight (or the
+    /// overflow operation once the type holds [`MAX_OPERATIONS_PER_TYPE`] names).
+    /// With monitoring off the handle is not kept: nothing is recorded, and no
+    /// zero-valued series appears.
+    pub fn operation(&self, op: OpType, name: &str) -> Operation {
+        if !self.settings.enabled {
+            return Operation::new(op, Name::from(name.to_owned()), self.id);
+        }
+        if let Some(found) = self.operations[op.index()].get(name) {
+            return found.value().clone();
+        }
+        self.insert_operation(op, Name::from(name.to_owned()))
+    }
+
+    /// [`Metrics::operation`] for a name that is already a [`Name`] (a `&'static str`
+    /// costs no allocation).
+    fn operation_named(&self, op: OpType, name: Name) -> Operation {
+        if let Some(found) = self.operations[op.index()].get(name.as_str()) {
+            return found.value().clone();
+        }
+        self.insert_operation(op, name)
+    }
+
+    #[cold]
+    fn insert_operation(&self, op: OpType, name: Name) -> Operation {
+        let map = &self.operations[op.index()];
+        let name = if map.len() >= MAX_OPERATIONS_PER_TYPE {
+            if let Some(existing) = map.get(OVERFLOW_OPERATION) {
+                return existing.value().clone();
+            }
+            Name::from(OVERFLOW_OPERATION)
+        } else {
+            name
+        };
+        map.entry(name.clone())
+            .or_insert_with(|| Operation::new(op, name, self.id))
+            .value()
+            .clone()
+    }
+
+    /// Records one finished operation by name. Convenient where a name is not known
+    /// ahead (tests, rare paths): it costs a map lookup that [`Metrics::record_operation`]
+    /// does not. `detail` is called only when the event is admitted to the buffer.
     pub fn record<F>(
         &self,
         op: OpType,
@@ -94,8 +218,7 @@ impl Metrics {
         self.record_with_bytes(op, operation, duration, outcome, 0, detail);
     }
 
-    /// [`Metrics::record`] with the body bytes the operation sent (an HTTP response's),
-    /// added to its `bytes` total so response sizes add up per route and in total.
+    /// [`Metrics::record`] with the body bytes the operation sent (an HTTP response's).
     pub(crate) fn record_with_bytes<F>(
         &self,
         op: OpType,
@@ -110,72 +233,125 @@ impl Metrics {
         if !self.settings.enabled {
             return;
         }
+        if let Some(found) = self.operations[op.index()].get(operation) {
+            self.record_operation(found.value(), duration, outcome, bytes, detail);
+            return;
+        }
+        let operation = self.insert_operation(op, Name::from(operation.to_owned()));
+        self.record_operation(&operation, duration, outcome, bytes, detail);
+    }
+
+    /// Records one finished operation of the statically declared `key` (named by
+    /// `name` the first time this recorder sees it): a slot read, no name lookup.
+    #[inline]
+    pub fn record_keyed<F>(
+        &self,
+        key: &OperationKey,
+        op: OpType,
+        name: impl FnOnce() -> Name,
+        duration: Duration,
+        outcome: Outcome,
+        detail: F,
+    ) where
+        F: FnOnce() -> EventDetail,
+    {
+        if !self.settings.enabled {
+            return;
+        }
+        match self.keyed_slot(key) {
+            Some(operation) => self.record_operation(operation, duration, outcome, 0, detail),
+            None => {
+                let operation = self.resolve_key(key, op, name());
+                self.record_operation(&operation, duration, outcome, 0, detail);
+            }
+        }
+    }
+
+    /// The handle of `key` in this recorder, once resolved.
+    #[inline]
+    fn keyed_slot(&self, key: &OperationKey) -> Option<&Operation> {
+        self.keyed.get(*key.index.get()?)?.get()
+    }
+
+    /// First sight of `key` in this recorder: fills its slot (or, past the slot table,
+    /// looks the name up each time).
+    #[cold]
+    fn resolve_key(&self, key: &OperationKey, op: OpType, name: Name) -> Operation {
+        match self.keyed.get(key.index()) {
+            Some(slot) => slot.get_or_init(|| self.operation_named(op, name)).clone(),
+            None => self.operation_named(op, name),
+        }
+    }
+
+    /// Records one finished operation: the hot path. Aggregates are updated with
+    /// uncontended atomics; `detail` is called only when the event is admitted to the
+    /// buffer, and admitting it allocates nothing (names are shared, slots reused).
+    /// `bytes` is the body an HTTP response sent, added to its `bytes` total.
+    #[inline]
+    pub fn record_operation<F>(
+        &self,
+        operation: &Operation,
+        duration: Duration,
+        outcome: Outcome,
+        bytes: u64,
+        detail: F,
+    ) where
+        F: FnOnce() -> EventDetail,
+    {
+        if !self.settings.enabled {
+            return;
+        }
+        let entry = &*operation.0;
+        debug_assert_eq!(entry.owner, self.id, "an operation of another recorder");
         let ns = duration_ns(duration);
         let reason = if self.settings.legacy_sampling {
             // The historical bug: sample first, and only sampled operations count.
-            let Some(reason) = self.admission.decide(op, ns) else {
+            let Some(reason) = self.admission.decide(entry.op, ns) else {
                 return;
             };
-            self.aggregate(op, operation, ns, outcome, bytes);
+            entry.aggregate.record(ns, outcome, bytes);
             reason
         } else {
-            self.aggregate(op, operation, ns, outcome, bytes);
-            match self.admission.decide(op, ns) {
+            entry.aggregate.record(ns, outcome, bytes);
+            match self.admission.decide(entry.op, ns) {
                 Some(reason) => reason,
                 None => return,
             }
         };
         self.ring.push(Event {
-            op_type: op,
-            operation: operation.to_owned(),
+            op_type: entry.op,
+            operation: entry.name.clone(),
             duration,
             outcome,
-            timestamp_ms: unix_ms(),
+            timestamp_ms: 0,
             reason,
             detail: detail(),
         });
     }
 
-    #[inline]
-    fn aggregate(&self, op: OpType, operation: &str, ns: u64, outcome: Outcome, bytes: u64) {
-        if let Some(aggregate) = self.operations[op.index()].get(operation) {
-            aggregate.record(ns, outcome, bytes);
-            return;
-        }
-        self.insert_operation(op, operation)
-            .record(ns, outcome, bytes);
-    }
-
-    /// First sight of `operation`: create its aggregate (or fall back to the overflow
-    /// one when the type is full).
-    #[cold]
-    fn insert_operation(&self, op: OpType, operation: &str) -> Arc<Aggregate> {
-        let map = &self.operations[op.index()];
-        let name = if map.len() >= MAX_OPERATIONS_PER_TYPE {
-            if let Some(existing) = map.get(OVERFLOW_OPERATION) {
-                return Arc::clone(existing.value());
-            }
-            OVERFLOW_OPERATION
-        } else {
-            operation
-        };
-        Arc::clone(map.entry(Box::from(name)).or_default().value())
-    }
-
     /// At most `max_events` of the newest events in the buffer, newest first.
     pub(super) fn recent_events(&self, max_events: usize) -> Vec<Event> {
-        self.ring.recent(max_events)
+        let (wall, monotonic) = self.epoch;
+        let epoch_ms = unix_ms(wall);
+        self.ring.recent(max_events, |at| {
+            let since = at.saturating_duration_since(monotonic).as_millis();
+            epoch_ms.saturating_add(u64::try_from(since).unwrap_or(u64::MAX))
+        })
     }
 
-    /// Every operation of `op` with a copy of its aggregate, sorted by name.
+    /// Every operation of `op` recorded at least once, with a copy of its aggregate,
+    /// sorted by name.
     pub(crate) fn operation_views(&self, op: OpType) -> Vec<(String, AggregateView)> {
-        let entries: Vec<(String, Arc<Aggregate>)> = self.operations[op.index()]
+        let entries: Vec<Operation> = self.operations[op.index()]
             .iter()
-            .map(|entry| (entry.key().to_string(), Arc::clone(entry.value())))
+            .map(|entry| entry.value().clone())
             .collect();
+        // An operation interned but never counted (the `legacy-sampling` regression
+        // counts sampled ones only) is not shown: a series appears once it counts.
         let mut views: Vec<(String, AggregateView)> = entries
             .into_iter()
-            .map(|(name, aggregate)| (name, aggregate.view()))
+            .map(|operation| (operation.0.name.to_string(), operation.0.aggregate.view()))
+            .filter(|(_, view)| view.count > 0)
             .collect();
         views.sort_by(|a, b| a.0.cmp(&b.0));
         views
@@ -187,10 +363,8 @@ impl Metrics {
     }
 }
 
-fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-        })
+fn unix_ms(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+    })
 }

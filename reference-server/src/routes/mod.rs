@@ -6,14 +6,59 @@ mod health;
 mod micropub;
 mod pages;
 
+use std::convert::Infallible;
+
 use axum::Router;
-use axum::routing::get;
+use axum::extract::Request;
+use axum::response::IntoResponse;
+use axum::routing::{MethodRouter, get};
+use tower::Service;
 
 use crate::state::AppState;
 
+/// A router that remembers the template of every route added, so HTTP monitoring
+/// matches requests to routes exactly as the router does (see `http_monitor`).
+pub(crate) struct Routes {
+    router: Router<AppState>,
+    templates: Vec<&'static str>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            templates: Vec::new(),
+        }
+    }
+
+    /// Adds `methods` at `template`.
+    fn route(mut self, template: &'static str, methods: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(template, methods);
+        self.templates.push(template);
+        self
+    }
+
+    /// Adds a whole service at `template`.
+    pub(crate) fn route_service<T>(mut self, template: &'static str, service: T) -> Self
+    where
+        T: Service<Request, Error = Infallible> + Clone + Send + Sync + 'static,
+        T::Response: IntoResponse,
+        T::Future: Send + 'static,
+    {
+        self.router = self.router.route_service(template, service);
+        self.templates.push(template);
+        self
+    }
+
+    /// The router and its templates.
+    pub(crate) fn into_parts(self) -> (Router<AppState>, Vec<&'static str>) {
+        (self.router, self.templates)
+    }
+}
+
 /// Every dynamic route; static files are added by [`crate::static_files`].
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
+pub(crate) fn routes() -> Routes {
+    let routes = Routes::new()
         .route("/", get(pages::home))
         .route("/notes/{slug}", get(pages::note))
         .route("/feed.xml", get(feed::feed))
@@ -22,6 +67,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin", get(admin::dashboard))
         .route("/admin/metrics", get(admin::metrics_json))
         .route("/admin/config", get(admin::config_json))
-        .route("/metrics", get(admin::prometheus))
-        .fallback(pages::not_found)
+        .route("/metrics", get(admin::prometheus));
+    Routes {
+        router: routes.router.fallback(pages::not_found),
+        ..routes
+    }
 }

@@ -44,7 +44,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::handler::Handler;
@@ -57,7 +56,7 @@ use self::path::Refusal;
 use self::preconditions::{Validators, Verdict};
 use self::ranges::{Multipart, Plan};
 use crate::config::{Regression, Regressions};
-use crate::http_monitor::RouteLabel;
+use crate::routes::Routes;
 
 /// `Cache-Control` of every file: cacheable, revalidated after five minutes.
 const CACHE_CONTROL: &str = "public, max-age=300, must-revalidate";
@@ -72,30 +71,34 @@ struct StaticDir {
     head_first: bool,
 }
 
-/// `/static/...` served from `dir`.
-pub(crate) fn router<S: Clone + Send + Sync + 'static>(
-    dir: &Path,
-    regressions: &Regressions,
-) -> Router<S> {
+/// Where static files are mounted.
+const PREFIX: &str = "/static";
+
+/// `routes` with `/static/...` served from `dir`.
+pub(crate) fn add(routes: Routes, dir: &Path, regressions: &Regressions) -> Routes {
     let dir = Arc::new(StaticDir {
         root: dir.to_path_buf(),
         wrong_content_type: regressions.contains(Regression::WrongContentType),
         head_first: regressions.contains(Regression::NagleStall),
     });
-    Router::new().nest_service("/static", serve.with_state(dir))
+    // Two routes, as `nest_service` would register, without the prefix-stripping
+    // layer it adds (a new URI per request): `serve` strips the prefix itself.
+    let service = serve.with_state(dir);
+    routes
+        .route_service("/static", service.clone())
+        .route_service("/static/{*path}", service)
 }
 
 async fn serve(State(dir): State<Arc<StaticDir>>, request: Request) -> Response {
-    let mut response = respond(
-        &dir,
-        request.method(),
-        request.uri().path(),
-        request.headers(),
-    )
-    .await
-    .unwrap_or_else(|status| status.into_response());
-    response.extensions_mut().insert(RouteLabel("/static/*"));
-    response
+    let path = request.uri().path();
+    // Both routes start with the prefix; `/static` itself is the root, `/`.
+    let below = match path.strip_prefix(PREFIX) {
+        Some("") | None => "/",
+        Some(rest) => rest,
+    };
+    respond(&dir, request.method(), below, request.headers())
+        .await
+        .unwrap_or_else(|status| status.into_response())
 }
 
 /// The response to `method path` (the path below `/static`), or the bare status of a

@@ -58,12 +58,7 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self
-            .app
-            .router()
-            .oneshot(request)
-            .await
-            .expect("infallible");
+        let response = self.app.site().oneshot(request).await.expect("infallible");
         let (parts, body) = response.into_parts();
         let body = body.collect().await.expect("body reads").to_bytes();
         Reply {

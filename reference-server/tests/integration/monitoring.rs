@@ -104,7 +104,7 @@ async fn a_body_dropped_mid_stream_is_recorded_as_aborted() {
     let t = TestApp::new(&[]);
     let response = t
         .app
-        .router()
+        .site()
         .oneshot(
             Request::get("/static/img/large.png")
                 .body(Body::empty())

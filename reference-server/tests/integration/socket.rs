@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use axum::ServiceExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -19,9 +20,11 @@ impl Served {
     pub async fn start(test: TestApp) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let addr = listener.local_addr().expect("addr");
-        let router = test.app.router();
+        let site = test.app.site();
         let task = tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("serve");
+            axum::serve(listener, site.into_make_service())
+                .await
+                .expect("serve");
         });
         Self {
             addr,

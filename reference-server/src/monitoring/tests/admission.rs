@@ -222,7 +222,7 @@ fn seeded_sampling_is_deterministic() {
         let names: Vec<String> = snapshot
             .recent_events
             .into_iter()
-            .map(|e| e.operation)
+            .map(|e| e.operation.to_string())
             .collect();
         (snapshot.types.http.sampled, names)
     };

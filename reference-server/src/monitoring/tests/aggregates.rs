@@ -70,7 +70,7 @@ fn min_max_avg_are_exact() {
 fn errors_aborts_and_bytes_are_counted_per_operation_and_type() {
     let metrics = Metrics::new(settings(0.0, 0));
     let no_detail = || EventDetail::Render {
-        template: String::new(),
+        template: Name::from(""),
     };
     for (operation, outcome, bytes) in [
         ("GET /", Outcome::Ok, 100),

@@ -153,7 +153,7 @@ fn prometheus_output_is_valid_exposition_text() {
             Outcome::Ok,
             100,
             || EventDetail::Render {
-                template: String::new(),
+                template: Name::from(""),
             },
         );
     }
@@ -164,7 +164,7 @@ fn prometheus_output_is_valid_exposition_text() {
         Outcome::Aborted,
         5,
         || EventDetail::Render {
-            template: String::new(),
+            template: Name::from(""),
         },
     );
     record_n(&metrics, OpType::Database, "SELECT \"notes\"\\x", 4, FAST);

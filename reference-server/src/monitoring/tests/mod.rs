@@ -26,7 +26,9 @@ fn settings(rate: f64, min_samples: u64) -> MonitorSettings {
 
 fn render(template: &str) -> impl FnOnce() -> EventDetail {
     let template = template.to_owned();
-    move || EventDetail::Render { template }
+    move || EventDetail::Render {
+        template: template.into(),
+    }
 }
 
 fn record_n(metrics: &Metrics, op: OpType, operation: &str, n: u64, duration: Duration) {
