@@ -7,11 +7,12 @@
 mod compare;
 mod json;
 mod prometheus;
+pub mod responsiveness;
 
 pub(crate) use compare::Comparison;
 pub(crate) use json::read_pointer;
 pub(crate) use prometheus::PromSelector;
-pub use prometheus::{Series, parse_exposition};
+pub use prometheus::{Series, SeriesKind, parse_exposition};
 
 /// Why a metric could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -21,6 +21,23 @@ pub struct Series {
     pub labels: BTreeMap<String, String>,
     /// The value.
     pub value: f64,
+    /// What the family's `# TYPE` makes of this sample: whether it only ever grows.
+    pub kind: SeriesKind,
+}
+
+/// What kind of sample a series is, from its family's `# TYPE`: the responsiveness
+/// diff compares only the kinds that count things (they only grow under traffic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SeriesKind {
+    /// A counter's sample (`x_total`).
+    Counter,
+    /// A histogram's or a summary's `_count`: how many observations.
+    ObservationCount,
+    /// A gauge, an info or state set, a bucket, a quantile, a `_sum`: anything else.
+    Other,
+    /// A sample of a family without `# TYPE` (untyped).
+    Untyped,
 }
 
 /// Parses an exposition: OpenMetrics when it ends in `# EOF`, Prometheus text otherwise.
@@ -85,8 +102,13 @@ fn without_parser_traps(text: &str) -> String {
     out
 }
 
-/// The values of one sample, as (suffix, extra labels, value) triples.
-type Parts = Vec<(&'static str, Option<(&'static str, String)>, f64)>;
+/// The values of one sample, as (suffix, extra labels, value, kind) tuples.
+type Parts = Vec<(
+    &'static str,
+    Option<(&'static str, String)>,
+    f64,
+    SeriesKind,
+)>;
 
 fn flatten<T: Clone, V: RenderableMetricValue + Clone>(
     exposition: MetricsExposition<T, V>,
@@ -99,7 +121,7 @@ fn flatten<T: Clone, V: RenderableMetricValue + Clone>(
                 .get_labelset()
                 .map(|set| set.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                 .unwrap_or_default();
-            for (suffix, extra, value) in parts(&sample.value) {
+            for (suffix, extra, value, kind) in parts(&sample.value) {
                 let mut labels = labels.clone();
                 if let Some((key, v)) = extra {
                     labels.insert(key.to_owned(), v);
@@ -108,6 +130,7 @@ fn flatten<T: Clone, V: RenderableMetricValue + Clone>(
                     name: format!("{name}{suffix}"),
                     labels,
                     value,
+                    kind,
                 });
             }
         }
@@ -118,23 +141,30 @@ fn flatten<T: Clone, V: RenderableMetricValue + Clone>(
 
 fn openmetrics_value(value: &OpenMetricsValue) -> Parts {
     match value {
-        OpenMetricsValue::Unknown(n)
-        | OpenMetricsValue::Gauge(n)
-        | OpenMetricsValue::StateSet(n) => {
-            vec![("", None, n.as_f64())]
+        OpenMetricsValue::Unknown(n) => vec![("", None, n.as_f64(), SeriesKind::Untyped)],
+        OpenMetricsValue::Gauge(n) | OpenMetricsValue::StateSet(n) => {
+            vec![("", None, n.as_f64(), SeriesKind::Other)]
         }
-        OpenMetricsValue::Counter(c) => vec![("_total", None, c.value.as_f64())],
-        OpenMetricsValue::Histogram(h) | OpenMetricsValue::GaugeHistogram(h) => histogram(h),
+        OpenMetricsValue::Counter(c) => {
+            vec![("_total", None, c.value.as_f64(), SeriesKind::Counter)]
+        }
+        OpenMetricsValue::Histogram(h) => histogram(h),
+        // A gauge histogram's count may fall: it is a gauge.
+        OpenMetricsValue::GaugeHistogram(h) => histogram(h)
+            .into_iter()
+            .map(|(suffix, extra, value, _)| (suffix, extra, value, SeriesKind::Other))
+            .collect(),
         OpenMetricsValue::Summary(s) => summary(s),
-        OpenMetricsValue::Info => vec![("_info", None, 1.0)],
+        OpenMetricsValue::Info => vec![("_info", None, 1.0, SeriesKind::Other)],
     }
 }
 
 fn prometheus_value(value: &PrometheusValue) -> Parts {
     match value {
-        PrometheusValue::Unknown(n) | PrometheusValue::Gauge(n) => vec![("", None, n.as_f64())],
+        PrometheusValue::Unknown(n) => vec![("", None, n.as_f64(), SeriesKind::Untyped)],
+        PrometheusValue::Gauge(n) => vec![("", None, n.as_f64(), SeriesKind::Other)],
         // Prometheus text names counters in full already (`x_total` is the family).
-        PrometheusValue::Counter(c) => vec![("", None, c.value.as_f64())],
+        PrometheusValue::Counter(c) => vec![("", None, c.value.as_f64(), SeriesKind::Counter)],
         PrometheusValue::Histogram(h) => histogram(h),
         PrometheusValue::Summary(s) => summary(s),
     }
@@ -161,13 +191,13 @@ fn distribution(
     count: Option<u64>,
 ) -> Parts {
     let mut parts: Parts = entries
-        .map(|(at, value)| (suffix, Some((label, at)), value))
+        .map(|(at, value)| (suffix, Some((label, at)), value, SeriesKind::Other))
         .collect();
     if let Some(sum) = sum {
-        parts.push(("_sum", None, sum.as_f64()));
+        parts.push(("_sum", None, sum.as_f64(), SeriesKind::Other));
     }
     if let Some(count) = count {
-        parts.push(("_count", None, count as f64));
+        parts.push(("_count", None, count as f64, SeriesKind::ObservationCount));
     }
     parts
 }

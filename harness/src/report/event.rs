@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::metrics::responsiveness::EndpointDeltas;
 use crate::outcome::CheckOutcome;
 
 /// One thing that happened during a run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RunEvent {
     /// The run begins against `target`, planning to run `scenarios` in this order.
     RunStarted {
@@ -52,6 +53,14 @@ pub enum RunEvent {
         /// The tail of the output, lines separated by `\n`.
         output: String,
     },
+    /// A fact a scenario observed about the target that is no check of its own, kept
+    /// for comparing two runs (`harness gate --baseline`).
+    Observed {
+        /// The scenario that observed it.
+        scenario: String,
+        /// What it observed.
+        observation: Observation,
+    },
     /// A scenario ended (whether it passed, failed or errored).
     ScenarioFinished {
         /// The scenario name.
@@ -74,10 +83,18 @@ impl RunEvent {
             | Self::Check { scenario, .. }
             | Self::ScenarioError { scenario, .. }
             | Self::TargetOutput { scenario, .. }
+            | Self::Observed { scenario, .. }
             | Self::ScenarioFinished { scenario, .. } => Some(scenario),
             Self::RunStarted { .. } | Self::RunFinished { .. } => None,
         }
     }
+}
+
+/// What a scenario observed beyond its checks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observation {
+    /// The counting series' deltas of one metrics endpoint over one variant's traffic.
+    MetricDeltas(EndpointDeltas),
 }
 
 /// Why a scenario could not run to completion.

@@ -29,7 +29,7 @@ pub(crate) mod test_support;
 mod text;
 
 pub use error::{RenderError, ReportError, ReporterError};
-pub use event::{RunEvent, ScenarioErrorKind};
+pub use event::{Observation, RunEvent, ScenarioErrorKind};
 pub use files::{ReportFiles, write_all};
 pub use reporter::{Fanout, ReportView, Reporter};
 pub use run_report::{RunReport, ScenarioErrorRecord, ScenarioReport, Totals};

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use crate::outcome::CheckOutcome;
 
-use super::event::{RunEvent, ScenarioErrorKind};
+use super::event::{Observation, RunEvent, ScenarioErrorKind};
 use super::text::count;
+use crate::metrics::responsiveness::EndpointDeltas;
 
 /// The run as a whole.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,7 +49,7 @@ pub struct ScenarioErrorRecord {
 }
 
 /// One scenario as it ran.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioReport {
     /// The scenario name.
     pub name: String,
@@ -60,6 +61,9 @@ pub struct ScenarioReport {
     pub errors: Vec<ScenarioErrorRecord>,
     /// The tail of the target's output, attached to the scenario's failures.
     pub(crate) target_output: Option<String>,
+    /// The counting series' deltas, per variant and metrics endpoint (recorded when
+    /// the run asks for them).
+    pub metric_deltas: Vec<EndpointDeltas>,
 }
 
 impl ScenarioReport {
@@ -70,6 +74,7 @@ impl ScenarioReport {
             checks: Vec::new(),
             errors: Vec::new(),
             target_output: None,
+            metric_deltas: Vec::new(),
         }
     }
 
@@ -130,7 +135,7 @@ pub struct Totals {
 ///
 /// Durations are the real ones from the events; snapshot tests mask them with filters
 /// or redactions, never by changing the data.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunReport {
     run: RunInfo,
     scenarios: Vec<ScenarioReport>,
@@ -328,6 +333,9 @@ impl RunReport {
                 None => scenario.target_output = Some(output.clone()),
             },
             RunEvent::ScenarioFinished { duration, .. } => scenario.duration = Some(*duration),
+            RunEvent::Observed { observation, .. } => match observation {
+                Observation::MetricDeltas(deltas) => scenario.metric_deltas.push(deltas.clone()),
+            },
             RunEvent::ScenarioStarted { .. }
             | RunEvent::RunStarted { .. }
             | RunEvent::RunFinished { .. } => {}

@@ -265,6 +265,8 @@ impl ReportView for TerminalReporter {
                     self.print(&line);
                 }
             }
+            // Kept for comparisons; nothing to show while the run goes on.
+            RunEvent::Observed { .. } => {}
             RunEvent::RunFinished { duration } => {
                 if let Some(bar) = &self.bar {
                     bar.finish_and_clear();

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use url::Url;
 
+use super::reference::{Reader, References};
 use super::token_endpoint::TokenEndpoint;
 use crate::outcome::CheckOutcome;
 use crate::report::ScenarioErrorKind;
@@ -21,6 +22,9 @@ pub(crate) struct Context<'a> {
     pub(crate) env: BTreeMap<String, String>,
     pub(crate) target: Option<Server>,
     pub(crate) token_endpoint: Option<TokenEndpoint>,
+    /// The metrics as read before the first step after the last boot; `None` until
+    /// taken (and again after each boot).
+    pub(crate) references: Option<References>,
 }
 
 impl Context<'_> {
@@ -52,6 +56,14 @@ impl Context<'_> {
         self.spec
             .bearer_token()
             .map_err(|e| Stop::error(ScenarioErrorKind::ScenarioFile, e))
+    }
+
+    /// What the metrics readings need.
+    pub(crate) fn reader(&self) -> Reader<'_> {
+        Reader {
+            spec: self.spec,
+            client: self.client,
+        }
     }
 
     /// The environment of a boot: everything so far, then the step's own.

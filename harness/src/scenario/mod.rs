@@ -7,6 +7,7 @@
 
 mod context;
 mod file;
+mod reference;
 mod runner;
 mod steps;
 mod token_endpoint;

@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use super::context::Context;
 use super::file::{Scenario, Variant};
+use super::reference;
+use crate::metrics::responsiveness::EndpointDeltas;
 use crate::outcome::Origin;
-use crate::report::{Reporter, RunEvent, ScenarioErrorKind};
+use crate::report::{Observation, Reporter, RunEvent, ScenarioErrorKind};
 use crate::server::TargetSpec;
 /// Settings for a whole run.
 #[derive(Debug, Clone)]
@@ -18,6 +20,10 @@ pub struct RunOptions {
     pub extra_env: BTreeMap<String, String>,
     /// Bound on every HTTP request the harness makes.
     pub request_timeout: Duration,
+    /// Read every counting series before and after each variant's traffic and report
+    /// the deltas (for the responsiveness diff of `harness gate --baseline`): costs two
+    /// metrics reads per boot.
+    pub record_metric_deltas: bool,
 }
 
 impl Default for RunOptions {
@@ -25,6 +31,7 @@ impl Default for RunOptions {
         Self {
             extra_env: BTreeMap::new(),
             request_timeout: Duration::from_secs(15),
+            record_metric_deltas: false,
         }
     }
 }
@@ -91,6 +98,8 @@ pub async fn run_scenario(
     };
     let mut checks = 0;
     let mut errored = false;
+    let needs_reference =
+        options.record_metric_deltas || scenario.steps.iter().any(|s| s.needs_reference());
     for variant in variants {
         let mut cx = Context {
             spec,
@@ -99,6 +108,7 @@ pub async fn run_scenario(
             env: options.extra_env.clone(),
             target: None,
             token_endpoint: None,
+            references: None,
         };
         cx.env
             .extend(variant.env.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -113,6 +123,14 @@ pub async fn run_scenario(
                 outcome.origin = Some(origin.clone());
                 outcome
             };
+            if step.boots() {
+                cx.references = None;
+            } else if needs_reference
+                && cx.references.is_none()
+                && let Some(target) = cx.target.as_ref()
+            {
+                cx.references = Some(reference::take(cx.reader(), target).await);
+            }
             match step.run(&mut cx).await {
                 Ok(outcomes) => {
                     for outcome in outcomes {
@@ -156,6 +174,26 @@ pub async fn run_scenario(
                     cx.target = None;
                     break;
                 }
+            }
+        }
+        if options.record_metric_deltas
+            && let (Some(target), Some(references)) = (cx.target.as_ref(), cx.references.as_ref())
+        {
+            for (endpoint, found) in reference::deltas_since(cx.reader(), target, references).await
+            {
+                let (series, error) = match found {
+                    Ok(series) => (series, None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
+                reporter.on_event(&RunEvent::Observed {
+                    scenario: name.clone(),
+                    observation: Observation::MetricDeltas(EndpointDeltas {
+                        variant: (!variant.name.is_empty()).then(|| variant.name.clone()),
+                        endpoint: endpoint.key().to_owned(),
+                        error,
+                        series,
+                    }),
+                });
             }
         }
         // A failed variant shows what its server said; a URL server says nothing.

@@ -1,5 +1,8 @@
 //! `metric = { prometheus = 'x{a="b"}', expect = "== 3" }` or `{ json = "/p", ... }`:
-//! read one value from the target's metrics and compare it.
+//! read one value from the target's metrics and compare it; with `delta = "== 3"`
+//! instead of `expect`, compare its change since the reference reading (taken before
+//! the first step after the boot, see `scenario::reference`), so a server whose
+//! counters did not start at 0 can be checked too.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +12,7 @@ use crate::metrics::{self, Comparison, MetricsError, PromSelector};
 use crate::outcome::{CheckKind, CheckOutcome, Verdict};
 use crate::report::ScenarioErrorKind;
 use crate::scenario::context::{Context, Stop};
+use crate::scenario::reference::{self, Endpoint, Reading};
 
 /// The longest `within_secs` a step may wait.
 const MAX_WITHIN_SECS: f64 = 60.0;
@@ -19,7 +23,8 @@ const MAX_WITHIN_SECS: f64 = 60.0;
 pub(crate) struct RawMetric {
     prometheus: Option<String>,
     json: Option<String>,
-    expect: String,
+    expect: Option<String>,
+    delta: Option<String>,
     within_secs: Option<f64>,
 }
 
@@ -41,7 +46,17 @@ pub(crate) struct Metric {
     written: String,
     source: Source,
     comparison: Comparison,
+    mode: Mode,
     within: Option<Duration>,
+}
+
+/// What the comparison applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The value as read (`expect`).
+    Absolute,
+    /// The change since the reference reading (`delta`).
+    Delta,
 }
 
 impl TryFrom<RawMetric> for Metric {
@@ -63,8 +78,18 @@ impl TryFrom<RawMetric> for Metric {
             }
             _ => return Err("metric needs exactly one of prometheus, json".to_owned()),
         };
-        let comparison = raw
-            .expect
+        let (mode, written_comparison) = match (raw.expect, raw.delta) {
+            (Some(expect), None) => (Mode::Absolute, expect),
+            (None, Some(delta)) => (Mode::Delta, delta),
+            _ => {
+                return Err(
+                    "metric needs exactly one of expect (the value) or delta (its change over \
+                     the scenario's traffic)"
+                        .to_owned(),
+                );
+            }
+        };
+        let comparison = written_comparison
             .parse::<Comparison>()
             .map_err(|e| e.to_string())?;
         let within = match raw.within_secs {
@@ -82,6 +107,7 @@ impl TryFrom<RawMetric> for Metric {
             written,
             source,
             comparison,
+            mode,
             within,
         })
     }
@@ -91,10 +117,14 @@ impl Metric {
     pub(crate) async fn run(&self, cx: &mut Context<'_>) -> Result<Vec<CheckOutcome>, Stop> {
         let target = cx.running("metric")?;
         let started = Instant::now();
-        let bearer = cx.bearer()?;
-        let (kind, path) = match &self.source {
-            Source::Prometheus(_) => ("prometheus", cx.spec.metrics.prometheus.as_deref()),
-            Source::Json(_) => ("json", cx.spec.metrics.json.as_deref()),
+        let endpoint = match &self.source {
+            Source::Prometheus(_) => Endpoint::Prometheus,
+            Source::Json(_) => Endpoint::Json,
+        };
+        let kind = endpoint.key();
+        let path = match endpoint {
+            Endpoint::Prometheus => cx.spec.metrics.prometheus.as_deref(),
+            Endpoint::Json => cx.spec.metrics.json.as_deref(),
         };
         let path = path.ok_or_else(|| {
             Stop::error(
@@ -106,29 +136,28 @@ impl Metric {
             )
         })?;
         let url = cx.url(target, path)?;
+        // The value the comparison starts from: 0, or with `delta`, the reference
+        // reading's (a series absent there counts as 0).
+        let origin = match self.mode {
+            Mode::Absolute => Ok(0.0),
+            Mode::Delta => match cx.references.as_ref().and_then(|r| r.get(endpoint)) {
+                Some(Ok(reading)) => self.value_in(reading, true),
+                Some(Err(e)) => Err(MetricsError::Fetch {
+                    url: url.to_string(),
+                    message: format!("the reference reading (before the traffic) failed: {e}"),
+                }),
+                None => Err(MetricsError::Syntax(
+                    "no reference reading was taken (the step runs before any boot)".to_owned(),
+                )),
+            },
+        };
+        let reader = cx.reader();
         let read = || async {
-            let body = metrics::fetch(cx.client, &url, bearer.as_deref()).await?;
-            match &self.source {
-                Source::Prometheus(selector) => {
-                    let series = metrics::parse_exposition(&body).map_err(|message| {
-                        MetricsError::Parse {
-                            url: url.to_string(),
-                            format: "Prometheus text",
-                            message,
-                        }
-                    })?;
-                    selector.select(&series).map(|(value, _)| value)
-                }
-                Source::Json(pointer) => {
-                    let document: serde_json::Value =
-                        serde_json::from_str(&body).map_err(|e| MetricsError::Parse {
-                            url: url.to_string(),
-                            format: "JSON",
-                            message: e.to_string(),
-                        })?;
-                    metrics::read_pointer(&document, pointer)
-                }
-            }
+            let origin = origin.clone()?;
+            let reading = reference::read(reader, target, endpoint)
+                .await
+                .unwrap_or_else(|| Err(MetricsError::Syntax(format!("no [metrics] {kind}"))))?;
+            Ok::<f64, MetricsError>(self.value_in(&reading, false)? - origin)
         };
         let mut reading = read().await;
         if let Some(within) = self.within {
@@ -142,24 +171,59 @@ impl Metric {
             }
         }
         let comparison = &self.comparison;
-        let verdict = match reading {
-            Ok(value) => Verdict::expect(
-                comparison.holds(value),
+        let (name, expected) = match self.mode {
+            Mode::Absolute => (
+                format!("{} {comparison}", self.written),
                 comparison.to_string(),
-                format_number(value),
             ),
+            Mode::Delta => (
+                format!("{} delta {comparison}", self.written),
+                format!("a change of {comparison} since the reference reading"),
+            ),
+        };
+        let verdict = match reading {
+            Ok(value) => Verdict::expect(comparison.holds(value), expected, format_number(value)),
             Err(e) => Verdict::Fail {
-                expected: comparison.to_string(),
+                expected,
                 seen: e.to_string(),
             },
         };
         Ok(vec![CheckOutcome::new(
             CheckKind::Metric,
-            format!("{} {comparison}", self.written),
+            name,
             format!("{url} {}", self.written),
             verdict,
             started.elapsed(),
         )])
+    }
+
+    /// The selected value in `reading`; with `absent_is_zero`, a selector that matches
+    /// no series or a pointer that resolves to nothing reads as 0.
+    fn value_in(&self, reading: &Reading, absent_is_zero: bool) -> Result<f64, MetricsError> {
+        match (&self.source, reading) {
+            (Source::Prometheus(selector), Reading::Prometheus(series)) => {
+                match selector.select(series) {
+                    Ok((value, _)) => Ok(value),
+                    Err(MetricsError::NoSeries { .. }) if absent_is_zero => Ok(0.0),
+                    Err(e) => Err(e),
+                }
+            }
+            (Source::Json(pointer), Reading::Json(document)) => {
+                if absent_is_zero && document.pointer(pointer).is_none() {
+                    Ok(0.0)
+                } else {
+                    metrics::read_pointer(document, pointer)
+                }
+            }
+            _ => Err(MetricsError::Syntax(
+                "a reading of the other metrics endpoint".to_owned(),
+            )),
+        }
+    }
+
+    /// Whether the step compares a change, and so needs a reference reading.
+    pub(crate) fn needs_reference(&self) -> bool {
+        self.mode == Mode::Delta
     }
 }
 
@@ -175,6 +239,51 @@ fn format_number(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn step(text: &str) -> Result<Metric, String> {
+        let raw: RawMetric = toml::from_str(text).map_err(|e| e.to_string())?;
+        Metric::try_from(raw)
+    }
+
+    #[test]
+    fn a_step_compares_the_value_or_its_change_never_both() {
+        let absolute = step("prometheus = \"a_total\"\nexpect = \"== 3\"").expect("expect");
+        assert!(!absolute.needs_reference());
+        let delta = step("prometheus = \"a_total\"\ndelta = \"== 3\"").expect("delta");
+        assert!(delta.needs_reference());
+        for bad in [
+            "prometheus = \"a_total\"\nexpect = \"== 3\"\ndelta = \"== 3\"",
+            "prometheus = \"a_total\"",
+        ] {
+            let error = step(bad).expect_err(bad);
+            assert!(error.contains("exactly one of expect"), "{error}");
+        }
+        let error = step("json = \"/a\"\ndelta = \"3\"").expect_err("no operator");
+        assert!(error.contains("operator"), "{error}");
+    }
+
+    #[test]
+    fn a_series_absent_from_the_reference_reads_as_zero_there_only() -> Result<(), String> {
+        let series =
+            crate::metrics::parse_exposition("# TYPE b_total counter\nb_total{x=\"1\"} 2\n")?;
+        let reading = Reading::Prometheus(series);
+        let absent = step("prometheus = 'a_total'\ndelta = \"== 3\"")?;
+        assert_eq!(absent.value_in(&reading, true).ok(), Some(0.0));
+        assert!(matches!(
+            absent.value_in(&reading, false),
+            Err(MetricsError::NoSeries { .. })
+        ));
+        let present = step("prometheus = 'b_total'\ndelta = \"== 3\"")?;
+        assert_eq!(present.value_in(&reading, true).ok(), Some(2.0));
+        let document = Reading::Json(serde_json::json!({"a": {"count": 4, "name": "x"}}));
+        let missing = step("json = \"/a/total\"\ndelta = \"== 3\"")?;
+        assert_eq!(missing.value_in(&document, true).ok(), Some(0.0));
+        assert!(missing.value_in(&document, false).is_err());
+        // Present but not a number is an error even in the reference.
+        let string = step("json = \"/a/name\"\ndelta = \"== 3\"")?;
+        assert!(string.value_in(&document, true).is_err());
+        Ok(())
+    }
 
     #[test]
     fn numbers_print_plainly() {

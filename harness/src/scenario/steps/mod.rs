@@ -79,6 +79,16 @@ impl Step {
         matches!(self, Step::Boot(_) | Step::MockTokenEndpoint(_))
     }
 
+    /// Whether the step (re)starts the target, so metrics read before it are stale.
+    pub(crate) fn boots(&self) -> bool {
+        matches!(self, Step::Boot(_) | Step::ExpectBootFailure(_))
+    }
+
+    /// Whether the step reads a change since the reference reading.
+    pub(crate) fn needs_reference(&self) -> bool {
+        matches!(self, Step::Metric(step) if step.needs_reference())
+    }
+
     /// Whether its checks count as assertions: a boot's own check does not, so a
     /// scenario must check more than that it booted.
     pub(crate) fn asserts(&self) -> bool {
