@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The area a check belongs to; reports group by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckKind {
     /// An asset's status, headers and body.
@@ -128,12 +128,12 @@ pub struct CheckOutcome {
 }
 
 /// Where in a scenario file a check came from, so a reader can find the step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Origin {
     /// The scenario's name.
     pub scenario: String,
     /// The variant's name, when the scenario has variants.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     /// The step's index in the file's `steps`, from 0 (as in `steps[3]` errors).
     pub step: usize,

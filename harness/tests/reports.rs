@@ -9,10 +9,12 @@ use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use harness::assets::AssetFacts;
 use harness::exit_codes;
+use harness::metrics::responsiveness::{EndpointDeltas, SeriesDelta, SeriesId};
 use harness::outcome::{CheckKind, CheckOutcome, Origin, Verdict};
 use harness::report::{
-    self, Fanout, Reporter, RunEvent, RunReport, ScenarioErrorKind, TerminalReporter,
+    self, Fanout, Observation, Reporter, RunEvent, RunReport, ScenarioErrorKind, TerminalReporter,
 };
 
 const PORT: u16 = 41237;
@@ -79,6 +81,19 @@ fn failing_run() -> Vec<RunEvent> {
                 1,
             ),
         ),
+        RunEvent::Observed {
+            scenario: assets.into(),
+            observation: Observation::Asset(AssetFacts {
+                path: "/static/js/app.js".into(),
+                status: Some(200),
+                error: None,
+                content_type: Some("application/octet-stream".into()),
+                length: Some(2_048),
+                etag: true,
+                last_modified: true,
+                range: Some(true),
+            }),
+        },
         RunEvent::ScenarioFinished {
             scenario: assets.into(),
             duration: Duration::from_millis(412),
@@ -101,6 +116,23 @@ fn failing_run() -> Vec<RunEvent> {
                 7,
             ),
         ),
+        RunEvent::Observed {
+            scenario: metrics.into(),
+            observation: Observation::MetricDeltas(EndpointDeltas {
+                variant: Some("rate-0.1".into()),
+                endpoint: "prometheus".into(),
+                error: None,
+                series: vec![SeriesDelta {
+                    id: SeriesId {
+                        name: "refserver_operations_total".into(),
+                        labels: [("type".to_owned(), "http".to_owned())].into(),
+                    },
+                    before: 0.0,
+                    after: 3.0,
+                    delta: 3.0,
+                }],
+            }),
+        },
         RunEvent::TargetOutput {
             scenario: metrics.into(),
             output: format!(
@@ -212,11 +244,22 @@ fn failing_run_totals_and_exit_code() {
 }
 
 #[test]
-fn json_report() -> Result<(), report::RenderError> {
+fn json_report() -> Result<(), Box<dyn std::error::Error>> {
     let (report, _) = run_through_fanout();
     let json = report::json::render(&report)?;
-    let doc: serde_json::Value = serde_json::from_str(&json).map_err(report::RenderError::Json)?;
-    assert_eq!(doc["schema_version"], 2);
+    let doc: serde_json::Value = serde_json::from_str(&json)?;
+    assert_eq!(doc["schema_version"], 3);
+    // What a later comparison needs, and it reads back as written.
+    assert_eq!(
+        doc["scenarios"][0]["assets"][0]["path"],
+        "/static/js/app.js"
+    );
+    assert_eq!(
+        doc["scenarios"][1]["metric_deltas"][0]["series"][0]["delta"],
+        3.0
+    );
+    let loaded = report::json::load(&json)?;
+    assert_eq!(loaded, report::json::Document::new(&report));
     redacted(|| insta::assert_snapshot!("json", json));
     Ok(())
 }

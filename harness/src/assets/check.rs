@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::conformance::{Require, Table, check_conformance};
 use super::discover::{Asset, AssetOptions, discover};
+use super::facts::AssetFacts;
 use super::fetch::{self, Fetched};
 use super::keepalive::{self, StallLimit, check_keepalive};
 use super::link::{extension, path_label};
@@ -37,7 +38,11 @@ struct Plan<'a> {
 /// (skipped for an empty body), then the conformance table's `conditional` and
 /// `ranges` rows. When the GET itself fails only that outcome is returned: the others
 /// would describe an error page, not the asset.
-async fn check_asset(client: &reqwest::Client, asset: &Asset, plan: Plan<'_>) -> Vec<CheckOutcome> {
+async fn check_asset(
+    client: &reqwest::Client,
+    asset: &Asset,
+    plan: Plan<'_>,
+) -> (Vec<CheckOutcome>, AssetFacts) {
     let Plan {
         timeout, require, ..
     } = plan;
@@ -61,12 +66,13 @@ async fn check_asset(client: &reqwest::Client, asset: &Asset, plan: Plan<'_>) ->
         Err(e) => {
             let verdict = Verdict::Fail {
                 expected: "status 200".into(),
-                seen: e.message,
+                seen: e.message.clone(),
             };
             out.push(outcome("GET 200", url.to_string(), verdict, e.elapsed));
-            return out;
+            return (out, AssetFacts::unreachable(url, e.message));
         }
     };
+    let mut facts = AssetFacts::from_get(url, &get);
     let ok = get.status == StatusCode::OK;
     let seen = fetch::status_and_preview(&get);
     out.push(outcome(
@@ -86,7 +92,7 @@ async fn check_asset(client: &reqwest::Client, asset: &Asset, plan: Plan<'_>) ->
                 Duration::ZERO,
             ));
         }
-        return out;
+        return (out, facts);
     }
 
     // 2. Content-Type
@@ -127,11 +133,17 @@ async fn check_asset(client: &reqwest::Client, asset: &Asset, plan: Plan<'_>) ->
             .get(url.clone())
             .header(RANGE, format!("bytes=0-{}", RANGE_LEN - 1));
         let (verdict, elapsed) = match fetch::send(request, timeout).await {
-            Ok(partial) => (
-                range_verdict(&get, &partial, range_severity(&get, require)),
-                partial.elapsed,
-            ),
-            Err(e) => (transport_failure("status 206", e.message), e.elapsed),
+            Ok(partial) => {
+                facts = facts.with_range(Some(&partial));
+                (
+                    range_verdict(&get, &partial, range_severity(&get, require)),
+                    partial.elapsed,
+                )
+            }
+            Err(e) => {
+                facts = facts.with_range(None);
+                (transport_failure("status 206", e.message), e.elapsed)
+            }
         };
         out.push(outcome("Range", at("Range"), verdict, elapsed));
     }
@@ -145,7 +157,7 @@ async fn check_asset(client: &reqwest::Client, asset: &Asset, plan: Plan<'_>) ->
     if let Some(table) = plan.table {
         out.extend(check_conformance(client, table, url, &get, require, timeout).await);
     }
-    out
+    (out, facts)
 }
 
 /// A server that does not send `Accept-Ranges: bytes` may ignore Range (RFC 9110
@@ -172,6 +184,8 @@ pub async fn check_site(client: &reqwest::Client, options: &AssetOptions) -> Vec
 pub(crate) struct SiteCheck {
     pub(crate) outcomes: Vec<CheckOutcome>,
     pub(crate) assets: usize,
+    /// What each asset was served as, sorted by path.
+    pub(crate) facts: Vec<AssetFacts>,
 }
 
 /// [`check_site`], also counting the assets checked.
@@ -211,7 +225,7 @@ pub(crate) async fn check_site_counted(
         keyed.extend(outcome.map(|o| (o.location.clone(), o)));
         sample
     });
-    let checked: Vec<(String, Vec<CheckOutcome>)> =
+    let checked: Vec<(String, Vec<CheckOutcome>, AssetFacts)> =
         stream::iter(discovery.assets.iter().enumerate())
             .map(|(i, asset)| {
                 let plan = Plan {
@@ -223,20 +237,24 @@ pub(crate) async fn check_site_counted(
                         .filter(|_| sample.as_ref().is_some_and(|s| s.contains(&i))),
                 };
                 async move {
-                    let outcomes = check_asset(client, asset, plan).await;
-                    (asset.url.to_string(), outcomes)
+                    let (outcomes, facts) = check_asset(client, asset, plan).await;
+                    (asset.url.to_string(), outcomes, facts)
                 }
             })
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
-    for (url, outcomes) in checked {
+    let mut facts = Vec::with_capacity(checked.len());
+    for (url, outcomes, found) in checked {
         keyed.extend(outcomes.into_iter().map(|o| (url.clone(), o)));
+        facts.push(found);
     }
+    facts.sort_by(|a, b| a.path.cmp(&b.path));
     keyed.sort_by(|a, b| (&a.0, &a.1.name).cmp(&(&b.0, &b.1.name)));
     SiteCheck {
         outcomes: keyed.into_iter().map(|(_, o)| o).collect(),
         assets,
+        facts,
     }
 }
 

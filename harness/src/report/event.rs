@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::assets::AssetFacts;
 use crate::metrics::responsiveness::EndpointDeltas;
 use crate::outcome::CheckOutcome;
 
@@ -95,10 +96,12 @@ impl RunEvent {
 pub enum Observation {
     /// The counting series' deltas of one metrics endpoint over one variant's traffic.
     MetricDeltas(EndpointDeltas),
+    /// What one asset was served as (a `check-assets` step).
+    Asset(AssetFacts),
 }
 
 /// Why a scenario could not run to completion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ScenarioErrorKind {
     /// The target never became ready (readiness probe timed out, process exited during

@@ -62,7 +62,7 @@ mod tests {
         assert_eq!(files.json, dir.join("report.json"));
         assert_eq!(files.markdown, dir.join("summary.md"));
         assert!(std::fs::read_to_string(&files.junit)?.contains("<testsuite name=\"a\""));
-        assert!(std::fs::read_to_string(&files.json)?.contains("\"schema_version\": 2"));
+        assert!(std::fs::read_to_string(&files.json)?.contains("\"schema_version\": 3"));
         assert!(std::fs::read_to_string(&files.markdown)?.starts_with("## ❌"));
         Ok(())
     }

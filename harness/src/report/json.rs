@@ -13,29 +13,39 @@
 //!                  checks: [ { name, kind, location, verdict: "pass"|"warn"|"fail",
 //!                              expected?, seen?, duration_ms, origin? } ],
 //!                  errors: [ { kind, message } ],
-//!                  target_output: string|null } ] }
+//!                  target_output: string|null,
+//!                  assets: [ { path, status: number|null, error?, content_type: string|null,
+//!                              length: number|null, etag, last_modified,
+//!                              range: bool|null } ],
+//!                  metric_deltas: [ { variant?, endpoint: "prometheus"|"json", error?,
+//!                                     series: [ { name, labels?, before, after,
+//!                                                 delta } ] } ] } ] }
 //! ```
 //!
 //! Durations are milliseconds as numbers, to the microsecond (`15.002`).
 //!
 //! Version 2 added the `"warn"` check verdict and the `warned` counts (a warning
-//! counts as passed: it never fails the run).
+//! counts as passed: it never fails the run). Version 3 added each scenario's `assets`
+//! and `metric_deltas`, what `harness gate --baseline-report` compares, and [`load`]
+//! reads a document back.
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::RenderError;
 use super::event::ScenarioErrorKind;
 use super::run_report::{RunReport, ScenarioReport};
+use crate::assets::AssetFacts;
 use crate::exit_codes;
+use crate::metrics::responsiveness::EndpointDeltas;
 use crate::outcome::{CheckKind, CheckOutcome, Origin, Verdict};
 
 /// The file name `write_all` uses.
 pub const FILE_NAME: &str = "report.json";
 
 /// The version of the document's schema.
-const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Renders the run as a pretty-printed JSON document, ending with a newline.
 pub fn render(report: &RunReport) -> Result<String, RenderError> {
@@ -45,22 +55,64 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
     Ok(text)
 }
 
-#[derive(Serialize)]
-struct Document<'a> {
-    schema_version: u32,
-    verdict: Outcome,
-    exit_code: i32,
-    headline: String,
-    run: Run<'a>,
-    totals: Totals,
-    scenarios: Vec<Scenario<'a>>,
+/// Why a saved `report.json` could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Not JSON, or not this document.
+    #[error("not a harness report: {0}")]
+    Parse(#[from] serde_json::Error),
+    /// Written by another version of the schema.
+    #[error(
+        "report schema version {found}, this harness reads version {SCHEMA_VERSION}: \
+         re-run the baseline with this harness"
+    )]
+    Version {
+        /// The version the file declares.
+        found: u64,
+    },
 }
 
-#[derive(Serialize)]
+/// Reads a saved `report.json` back (a baseline for `harness gate --baseline-report`).
+pub fn load(text: &str) -> Result<Document, LoadError> {
+    #[derive(Deserialize)]
+    struct Versioned {
+        schema_version: u64,
+    }
+    let found = serde_json::from_str::<Versioned>(text)?.schema_version;
+    if found != u64::from(SCHEMA_VERSION) {
+        return Err(LoadError::Version { found });
+    }
+    Ok(serde_json::from_str(text)?)
+}
+
+/// The whole document: what a run found, as tools and a later comparison read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Whether the release candidate passed.
+    pub verdict: Outcome,
+    /// The exit code the run ended with.
+    pub exit_code: i32,
+    /// The one-line verdict.
+    pub headline: String,
+    /// The run as a whole.
+    pub run: Run,
+    /// Counts over the run.
+    pub totals: Totals,
+    /// Each scenario, in run order.
+    pub scenarios: Vec<Scenario>,
+}
+
+/// A verdict in the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-enum Outcome {
+pub enum Outcome {
+    /// Passed.
     Pass,
+    /// Passed with a warning.
     Warn,
+    /// Failed.
     Fail,
 }
 
@@ -70,63 +122,104 @@ impl Outcome {
     }
 }
 
-#[derive(Serialize)]
-struct Run<'a> {
-    target: &'a str,
-    planned: &'a [String],
-    duration_ms: Option<f64>,
+/// The run as a whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// What was under test.
+    pub target: String,
+    /// The scenarios planned, in order.
+    pub planned: Vec<String>,
+    /// Wall-clock milliseconds; `null` when the run did not finish.
+    pub duration_ms: Option<f64>,
 }
 
-#[derive(Serialize)]
-struct Totals {
-    scenarios: usize,
-    scenarios_failed: usize,
-    scenarios_errored: usize,
-    checks: usize,
-    passed: usize,
-    warned: usize,
-    failed: usize,
+/// Counts over the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Scenarios that reported anything.
+    pub scenarios: usize,
+    /// Scenarios with a failed check or an error.
+    pub scenarios_failed: usize,
+    /// Scenarios that could not run to completion.
+    pub scenarios_errored: usize,
+    /// Checks run.
+    pub checks: usize,
+    /// Checks passed, warnings included.
+    pub passed: usize,
+    /// Checks that warned.
+    pub warned: usize,
+    /// Checks failed.
+    pub failed: usize,
 }
 
-#[derive(Serialize)]
-struct Scenario<'a> {
-    name: &'a str,
-    verdict: Outcome,
-    duration_ms: Option<f64>,
-    totals: ScenarioTotals,
-    checks: Vec<Check<'a>>,
-    errors: Vec<Error<'a>>,
-    target_output: Option<&'a str>,
+/// One scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Its name.
+    pub name: String,
+    /// Whether it passed.
+    pub verdict: Outcome,
+    /// Wall-clock milliseconds.
+    pub duration_ms: Option<f64>,
+    /// Its counts.
+    pub totals: ScenarioTotals,
+    /// Every check, in the order it finished.
+    pub checks: Vec<Check>,
+    /// Why it could not run to completion.
+    pub errors: Vec<Error>,
+    /// The tail of the target's output.
+    pub target_output: Option<String>,
+    /// What each asset was served as (schema 3).
+    pub assets: Vec<AssetFacts>,
+    /// The counting series' deltas per variant and metrics endpoint, when the run
+    /// recorded them (schema 3).
+    pub metric_deltas: Vec<EndpointDeltas>,
 }
 
-#[derive(Serialize)]
-struct ScenarioTotals {
-    checks: usize,
-    passed: usize,
-    warned: usize,
-    failed: usize,
+/// A scenario's counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioTotals {
+    /// Checks run.
+    pub checks: usize,
+    /// Passed, warnings included.
+    pub passed: usize,
+    /// Warned.
+    pub warned: usize,
+    /// Failed.
+    pub failed: usize,
 }
 
-#[derive(Serialize)]
-struct Check<'a> {
-    name: String,
-    kind: CheckKind,
-    location: &'a str,
-    verdict: Outcome,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expected: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seen: Option<&'a str>,
-    duration_ms: f64,
+/// One check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// Its name, prefixed with the variant (`[rate-0.1] ...`).
+    pub name: String,
+    /// Its area.
+    pub kind: CheckKind,
+    /// Where it looked.
+    pub location: String,
+    /// Pass, warn or fail.
+    pub verdict: Outcome,
+    /// What was expected, when it did not pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// What was seen, when it did not pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<String>,
+    /// How long it took.
+    pub duration_ms: f64,
     /// The scenario step that made it: scenario, variant, step index.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    origin: Option<&'a Origin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
 }
 
-#[derive(Serialize)]
-struct Error<'a> {
-    kind: ScenarioErrorKind,
-    message: &'a str,
+/// Why a scenario could not run to completion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Error {
+    /// The kind.
+    pub kind: ScenarioErrorKind,
+    /// What happened.
+    pub message: String,
 }
 
 /// Milliseconds with microsecond precision, so `15.002` prints as such.
@@ -134,8 +227,9 @@ fn millis(d: Duration) -> f64 {
     d.as_micros() as f64 / 1000.0
 }
 
-impl<'a> Document<'a> {
-    fn new(report: &'a RunReport) -> Self {
+impl Document {
+    /// The document of a finished run.
+    pub fn new(report: &RunReport) -> Self {
         let t = report.totals();
         Self {
             schema_version: SCHEMA_VERSION,
@@ -143,8 +237,8 @@ impl<'a> Document<'a> {
             exit_code: exit_codes::for_run(report),
             headline: report.headline(),
             run: Run {
-                target: &report.run().target,
-                planned: &report.run().planned,
+                target: report.run().target.clone(),
+                planned: report.run().planned.clone(),
                 duration_ms: report.run().duration.map(millis),
             },
             totals: Totals {
@@ -161,10 +255,10 @@ impl<'a> Document<'a> {
     }
 }
 
-impl<'a> Scenario<'a> {
-    fn new(s: &'a ScenarioReport) -> Self {
+impl Scenario {
+    fn new(s: &ScenarioReport) -> Self {
         Self {
-            name: &s.name,
+            name: s.name.clone(),
             verdict: Outcome::from(!s.failed()),
             duration_ms: s.duration.map(millis),
             totals: ScenarioTotals {
@@ -179,30 +273,32 @@ impl<'a> Scenario<'a> {
                 .iter()
                 .map(|e| Error {
                     kind: e.kind,
-                    message: &e.message,
+                    message: e.message.clone(),
                 })
                 .collect(),
-            target_output: s.target_output.as_deref(),
+            target_output: s.target_output.clone(),
+            assets: s.assets.clone(),
+            metric_deltas: s.metric_deltas.clone(),
         }
     }
 }
 
-impl<'a> Check<'a> {
-    fn new(c: &'a CheckOutcome) -> Self {
+impl Check {
+    fn new(c: &CheckOutcome) -> Self {
         let (expected, seen) = c.verdict.expected_and_seen().unzip();
         Self {
             name: c.title(),
             kind: c.kind,
-            location: &c.location,
+            location: c.location.clone(),
             verdict: match c.verdict {
                 Verdict::Pass => Outcome::Pass,
                 Verdict::Warn { .. } => Outcome::Warn,
                 Verdict::Fail { .. } => Outcome::Fail,
             },
-            expected,
-            seen,
+            expected: expected.map(str::to_owned),
+            seen: seen.map(str::to_owned),
             duration_ms: millis(c.duration),
-            origin: c.origin.as_ref(),
+            origin: c.origin.clone(),
         }
     }
 }
@@ -241,7 +337,7 @@ mod tests {
         let report = RunReport::from_events(&events);
         let text = render(&report).unwrap_or_default();
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        assert_eq!(doc["schema_version"], 2);
+        assert_eq!(doc["schema_version"], 3);
         assert_eq!(doc["verdict"], "fail");
         assert_eq!(doc["exit_code"], 1);
         assert_eq!(doc["run"]["duration_ms"], 1500.0);
@@ -256,5 +352,32 @@ mod tests {
         assert_eq!(doc["scenarios"][1]["errors"][0]["kind"], "target-not-ready");
         assert_eq!(doc["scenarios"][1]["duration_ms"], serde_json::Value::Null);
         assert_eq!(to_value(&report).ok(), Some(doc));
+    }
+
+    #[test]
+    fn a_saved_report_loads_back_as_written() -> Result<(), Box<dyn std::error::Error>> {
+        let mut events = scenario_events("a", 1, 1);
+        events.push(crate::report::test_support::asset_event("a"));
+        events.push(crate::report::test_support::deltas_event("a"));
+        let report = RunReport::from_events(&events);
+        let text = render(&report)?;
+        let loaded = load(&text)?;
+        assert_eq!(loaded, Document::new(&report));
+        assert_eq!(loaded.scenarios[0].assets[0].path, "/static/a.css");
+        assert_eq!(loaded.scenarios[0].metric_deltas[0].series[0].delta, 3.0);
+        Ok(())
+    }
+
+    #[test]
+    fn another_schema_version_or_another_document_is_refused() {
+        let old = load("{\"schema_version\": 2, \"verdict\": \"pass\"}")
+            .expect_err("version 2")
+            .to_string();
+        assert!(old.contains("schema version 2"), "{old}");
+        assert!(matches!(load("[1, 2]"), Err(LoadError::Parse(_))));
+        assert!(matches!(
+            load("{\"schema_version\": 3}"),
+            Err(LoadError::Parse(_))
+        ));
     }
 }

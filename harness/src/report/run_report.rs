@@ -11,6 +11,7 @@ use crate::outcome::CheckOutcome;
 
 use super::event::{Observation, RunEvent, ScenarioErrorKind};
 use super::text::count;
+use crate::assets::AssetFacts;
 use crate::metrics::responsiveness::EndpointDeltas;
 
 /// The run as a whole.
@@ -64,6 +65,8 @@ pub struct ScenarioReport {
     /// The counting series' deltas, per variant and metrics endpoint (recorded when
     /// the run asks for them).
     pub metric_deltas: Vec<EndpointDeltas>,
+    /// What each asset was served as, in the order checked (per variant and step).
+    pub assets: Vec<AssetFacts>,
 }
 
 impl ScenarioReport {
@@ -75,6 +78,7 @@ impl ScenarioReport {
             errors: Vec::new(),
             target_output: None,
             metric_deltas: Vec::new(),
+            assets: Vec::new(),
         }
     }
 
@@ -335,6 +339,7 @@ impl RunReport {
             RunEvent::ScenarioFinished { duration, .. } => scenario.duration = Some(*duration),
             RunEvent::Observed { observation, .. } => match observation {
                 Observation::MetricDeltas(deltas) => scenario.metric_deltas.push(deltas.clone()),
+                Observation::Asset(facts) => scenario.assets.push(facts.clone()),
             },
             RunEvent::ScenarioStarted { .. }
             | RunEvent::RunStarted { .. }

@@ -113,3 +113,39 @@ pub(crate) fn warning_events(name: &str) -> Vec<RunEvent> {
         },
     ]
 }
+
+/// A Prometheus series of scenario `name` that moved by 3 (10 to 13).
+pub(crate) fn deltas_event(name: &str) -> RunEvent {
+    use crate::metrics::responsiveness::{EndpointDeltas, SeriesDelta, SeriesId};
+    RunEvent::Observed {
+        scenario: name.into(),
+        observation: super::event::Observation::MetricDeltas(EndpointDeltas {
+            variant: None,
+            endpoint: "prometheus".into(),
+            error: None,
+            series: vec![SeriesDelta {
+                id: SeriesId::named("app_requests_total"),
+                before: 10.0,
+                after: 13.0,
+                delta: 3.0,
+            }],
+        }),
+    }
+}
+
+/// `/static/a.css` of scenario `name`, served as `text/css` with validators and Range.
+pub(crate) fn asset_event(name: &str) -> RunEvent {
+    RunEvent::Observed {
+        scenario: name.into(),
+        observation: super::event::Observation::Asset(crate::assets::AssetFacts {
+            path: "/static/a.css".into(),
+            status: Some(200),
+            error: None,
+            content_type: Some("text/css".into()),
+            length: Some(120),
+            etag: true,
+            last_modified: true,
+            range: Some(true),
+        }),
+    }
+}

@@ -8,7 +8,7 @@ use url::Url;
 use super::reference::{Reader, References};
 use super::token_endpoint::TokenEndpoint;
 use crate::outcome::CheckOutcome;
-use crate::report::ScenarioErrorKind;
+use crate::report::{Observation, ScenarioErrorKind};
 use crate::server::{Server, TargetSpec};
 
 /// The state of one variant's pass over the steps.
@@ -25,6 +25,9 @@ pub(crate) struct Context<'a> {
     /// The metrics as read before the first step after the last boot; `None` until
     /// taken (and again after each boot).
     pub(crate) references: Option<References>,
+    /// Facts the steps observed beyond their checks; the runner reports and clears
+    /// them after each step.
+    pub(crate) observations: Vec<Observation>,
 }
 
 impl Context<'_> {

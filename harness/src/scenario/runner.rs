@@ -109,6 +109,7 @@ pub async fn run_scenario(
             target: None,
             token_endpoint: None,
             references: None,
+            observations: Vec::new(),
         };
         cx.env
             .extend(variant.env.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -131,7 +132,14 @@ pub async fn run_scenario(
             {
                 cx.references = Some(reference::take(cx.reader(), target).await);
             }
-            match step.run(&mut cx).await {
+            let result = step.run(&mut cx).await;
+            for observation in std::mem::take(&mut cx.observations) {
+                reporter.on_event(&RunEvent::Observed {
+                    scenario: name.clone(),
+                    observation,
+                });
+            }
+            match result {
                 Ok(outcomes) => {
                     for outcome in outcomes {
                         let outcome = stamp(outcome);

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::Step;
 use crate::assets::{AssetOptions, Require, SiteCheck, StallLimit, StaticDir, check_site_counted};
 use crate::outcome::{CheckKind, CheckOutcome, Verdict};
-use crate::report::ScenarioErrorKind;
+use crate::report::{Observation, ScenarioErrorKind};
 use crate::scenario::context::{Context, Stop};
 use crate::server::{self, BootError};
 
@@ -152,7 +152,10 @@ impl CheckAssets {
         let SiteCheck {
             mut outcomes,
             assets,
+            facts,
         } = check_site_counted(&client, &options).await;
+        cx.observations
+            .extend(facts.into_iter().map(Observation::Asset));
         if let Some(min_assets) = self.min_assets {
             outcomes.push(CheckOutcome::new(
                 CheckKind::Asset,
@@ -235,5 +238,41 @@ mod tests {
         assert!(!failed.contains(&"page /".to_owned()), "{failed:?}");
         // The page has no assets: the crawl's own floor fails, and nothing else counts.
         assert_eq!(failed, vec!["assets found".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn each_asset_checked_is_reported_with_what_it_was_served_as() {
+        let site = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                r#"<!doctype html><link rel="stylesheet" href="/a.css"><script src="/b.js"></script>"#,
+                "text/html",
+            ))
+            .mount(&site)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/a.css"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("body{}", "text/css"))
+            .mount(&site)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/b.js"))
+            .respond_with(ResponseTemplate::new(500))
+            .mount(&site)
+            .await;
+        let report = check_assets(&site.uri(), "/").await;
+        let facts: Vec<(String, Option<u16>, Option<String>)> = report.scenarios()[0]
+            .assets
+            .iter()
+            .map(|f| (f.path.clone(), f.status, f.content_type.clone()))
+            .collect();
+        assert_eq!(
+            facts,
+            [
+                ("/a.css".to_owned(), Some(200), Some("text/css".to_owned())),
+                ("/b.js".to_owned(), Some(500), None),
+            ]
+        );
     }
 }
