@@ -1,0 +1,15 @@
+//! Comparison of two runs: a baseline (the last release, or its saved `report.json`)
+//! and a candidate under the same scenarios. What the candidate broke is a regression;
+//! what was already broken in the baseline is said apart; harmless differences are
+//! information. Pure functions over the JSON report's model, so a saved report and a
+//! run just made compare the same way.
+
+mod assets;
+mod finding;
+mod metrics;
+mod runs;
+#[cfg(test)]
+mod test_support;
+
+pub use finding::{Comparison, Finding, FindingArea};
+pub use runs::compare_runs;
