@@ -59,7 +59,16 @@ pub(super) fn compare(base: &Scenario, cand: &Scenario, out: &mut Comparison) {
                 scenario: base.name.clone(),
                 area: FindingArea::Metric,
                 subject: format!("{at} {}", regression.series),
-                what: regression.to_string(),
+                what: match regression.kind {
+                    MetricRegressionKind::StoppedMoving => {
+                        "moved on the baseline, not on the candidate under the same traffic"
+                    }
+                    MetricRegressionKind::Missing { .. } => "gone from the candidate's metrics",
+                    MetricRegressionKind::Fell => {
+                        "moved by under half the baseline's change under the same traffic"
+                    }
+                }
+                .to_owned(),
                 baseline: format!("moved by {}", number(regression.baseline)),
                 candidate,
             });

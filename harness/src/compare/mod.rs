@@ -6,10 +6,13 @@
 
 mod assets;
 mod finding;
+mod gate;
 mod metrics;
+pub mod render;
 mod runs;
 #[cfg(test)]
 mod test_support;
 
 pub use finding::{Comparison, Finding, FindingArea};
+pub use gate::gate_exit_code;
 pub use runs::compare_runs;

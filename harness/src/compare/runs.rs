@@ -188,6 +188,26 @@ mod tests {
     }
 
     #[test]
+    fn the_gate_exit_code_follows_the_comparison_and_the_inputs() {
+        use crate::compare::gate_exit_code;
+        use crate::exit_codes::{CHECK_FAILED, PASS, TARGET_NOT_READY, USAGE};
+        let pass = document(vec![scenario("s", vec![check("a", None)])]);
+        let fail = document(vec![scenario("s", vec![check("a", Some(("x", "y")))])]);
+        let gate =
+            |b: &Document, c: &Document, strict| gate_exit_code(b, c, &compare_runs(b, c), strict);
+        assert_eq!(gate(&pass, &pass, true), PASS);
+        assert_eq!(gate(&pass, &fail, false), CHECK_FAILED);
+        assert_eq!(gate(&fail, &fail, false), PASS);
+        assert_eq!(gate(&fail, &fail, true), CHECK_FAILED);
+        let mut unready = pass.clone();
+        unready.exit_code = TARGET_NOT_READY;
+        assert_eq!(gate(&unready, &pass, false), TARGET_NOT_READY);
+        let mut wrong_file = pass.clone();
+        wrong_file.exit_code = USAGE;
+        assert_eq!(gate(&pass, &wrong_file, false), USAGE);
+    }
+
+    #[test]
     fn checks_pair_by_name_and_step_not_by_location() {
         let mut base = document(vec![scenario("s", vec![check("GET 200 /a.css", None)])]);
         base.scenarios[0].checks[0].location = "http://127.0.0.1:1111/a.css".into();

@@ -1,0 +1,125 @@
+//! The differential gate proven on the reference server: the candidate is the server
+//! with a regression switch on, the baseline the same server without it, and the
+//! scenario (`scenarios/gate/generic.toml`) names no metric. Each switch must show as
+//! a regression naming the series or asset that regressed; the server against itself
+//! shows none (ports, dates and timestamps differ between the two boots).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use harness::compare::{Comparison, FindingArea, compare_runs};
+use harness::report::RunReport;
+use harness::report::json::Document;
+use harness::scenario::{RunOptions, Scenario, run_scenarios};
+use harness::server::TargetSpec;
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The generic scenario against the reference server (a process), with `switch` on.
+async fn run(switch: Option<&str>) -> Document {
+    let spec = TargetSpec::load(&workspace().join("scenarios/targets/reference-process.toml"))
+        .expect("target file");
+    let scenario =
+        Scenario::load(&workspace().join("scenarios/gate/generic.toml")).expect("scenario");
+    let options = RunOptions {
+        extra_env: switch
+            .map(|s| ("REFSERVER_REGRESSIONS".to_owned(), s.to_owned()))
+            .into_iter()
+            .collect::<BTreeMap<_, _>>(),
+        record_metric_deltas: true,
+        ..RunOptions::default()
+    };
+    let mut report = RunReport::new();
+    run_scenarios(&[scenario], &spec, &options, &mut report).await;
+    Document::new(&report)
+}
+
+/// Baseline without a switch, candidate with it.
+async fn gate(switch: &str) -> Comparison {
+    let baseline = run(None).await;
+    assert_eq!(baseline.exit_code, 0, "the baseline passes: {baseline:#?}");
+    assert!(
+        baseline.scenarios[0]
+            .metric_deltas
+            .iter()
+            .any(|d| d.series.iter().any(|s| s.delta > 0.0)),
+        "the baseline's traffic moved some series: {:#?}",
+        baseline.scenarios[0].metric_deltas
+    );
+    let candidate = run(Some(switch)).await;
+    compare_runs(&baseline, &candidate)
+}
+
+fn lines(comparison: &Comparison) -> Vec<String> {
+    comparison
+        .regressions
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_server_against_itself_has_no_regression() {
+    let (baseline, candidate) = (run(None).await, run(None).await);
+    let comparison = compare_runs(&baseline, &candidate);
+    assert!(
+        comparison.regressions.is_empty(),
+        "{:#?}",
+        lines(&comparison)
+    );
+    assert!(comparison.already_failing.is_empty(), "{comparison:#?}");
+}
+
+#[tokio::test]
+async fn unwired_db_metrics_is_a_regression_naming_the_database_series() {
+    let comparison = gate("unwired-db-metrics").await;
+    let metric: Vec<String> = comparison
+        .regressions
+        .iter()
+        .filter(|f| f.area == FindingArea::Metric)
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        metric.iter().any(|l| l.contains("type=\"database\"")),
+        "{metric:#?}"
+    );
+    assert!(
+        metric.iter().any(|l| l.contains("/types/database/count")),
+        "{metric:#?}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_content_type_is_a_regression_naming_the_asset() {
+    let comparison = gate("wrong-content-type").await;
+    let assets: Vec<String> = comparison
+        .regressions
+        .iter()
+        .filter(|f| f.area == FindingArea::Asset && f.what == "Content-Type changed")
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        assets
+            .iter()
+            .any(|l| l.contains("/static/css/style.css") && l.contains("application/octet-stream")),
+        "{:#?}",
+        lines(&comparison)
+    );
+}
+
+#[tokio::test]
+async fn buffered_body_size_is_a_regression_naming_the_asset_and_the_byte_counter() {
+    let comparison = gate("buffered-body-size").await;
+    let all = lines(&comparison);
+    assert!(
+        comparison
+            .regressions
+            .iter()
+            .any(|f| f.area == FindingArea::Asset
+                && f.subject == "/static/css/style.css"
+                && f.candidate == "status 500"),
+        "{all:#?}"
+    );
+}
