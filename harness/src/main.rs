@@ -13,8 +13,9 @@ use anyhow::Context;
 use bench_gate::{InstructionGate, InstructionOutcome, WallClockGate, WallClockMode};
 use clap::{Parser, Subcommand};
 use harness::assets::Require;
+use harness::compare::{compare_runs, gate_exit_code, render};
 use harness::exit_codes;
-use harness::report::{Fanout, Reporter, TerminalMode, TerminalReporter, write_all};
+use harness::report::{Fanout, Reporter, TerminalMode, TerminalReporter, json, write_all};
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
 use harness::server::docker::sweep;
 use harness::server::{Kind, TargetSpec};
@@ -45,9 +46,21 @@ enum Command {
         /// Where junit.xml, report.json and summary.md go.
         #[arg(long)]
         report_dir: Option<PathBuf>,
-        /// Extra environment for every boot, KEY=VALUE (repeatable).
+        /// Extra environment for every boot, KEY=VALUE (repeatable); with --baseline,
+        /// the baseline's boots get it too.
         #[arg(long = "env", value_parser = parse_key_value)]
         env: Vec<(String, String)>,
+        /// Gate against a baseline: run the same scenarios against this target file
+        /// first (the last release), then fail only on what the candidate broke.
+        #[arg(long, conflicts_with = "baseline_report")]
+        baseline: Option<PathBuf>,
+        /// Gate against the report.json of an earlier run instead of running a baseline.
+        #[arg(long, value_name = "PATH")]
+        baseline_report: Option<PathBuf>,
+        /// With a baseline: checks that already failed on it fail the gate too
+        /// (otherwise they are warnings).
+        #[arg(long)]
+        strict: bool,
     },
     /// Check every asset of a running site, ad hoc.
     CheckAssets {
@@ -134,12 +147,24 @@ fn main() -> ExitCode {
             scenarios,
             report_dir,
             env,
-        } => runtime.block_on(gate(
-            target,
-            scenarios,
-            report_dir,
-            env.into_iter().collect(),
-        )),
+            baseline,
+            baseline_report,
+            strict,
+        } => {
+            let baseline = match (baseline, baseline_report) {
+                (Some(target), _) => Some(BaselineArg::Target(target)),
+                (None, Some(report)) => Some(BaselineArg::Report(report)),
+                (None, None) => None,
+            };
+            runtime.block_on(gate(
+                target,
+                scenarios,
+                report_dir,
+                env.into_iter().collect(),
+                baseline,
+                strict,
+            ))
+        }
         Command::CheckAssets {
             url,
             pages,
@@ -197,12 +222,25 @@ fn default_report_dir() -> PathBuf {
     workspace().join("target/rc-report")
 }
 
+/// What `gate` compares the candidate with.
+enum BaselineArg {
+    /// A target file, run with the same scenarios first.
+    Target(PathBuf),
+    /// A saved `report.json`.
+    Report(PathBuf),
+}
+
 async fn gate(
     target: Option<PathBuf>,
     scenario_files: Vec<PathBuf>,
     report_dir: Option<PathBuf>,
     env: BTreeMap<String, String>,
+    baseline: Option<BaselineArg>,
+    strict: bool,
 ) -> anyhow::Result<i32> {
+    if strict && baseline.is_none() {
+        anyhow::bail!("--strict needs --baseline or --baseline-report");
+    }
     let target =
         target.unwrap_or_else(|| workspace().join("scenarios/targets/reference-process.toml"));
     let spec = TargetSpec::load(&target)?;
@@ -214,26 +252,111 @@ async fn gate(
             .map(|p| Scenario::load(p))
             .collect::<Result<Vec<_>, _>>()?
     };
+    // Every gate records the metric deltas, so its report.json can be a later
+    // candidate's --baseline-report.
     let options = RunOptions {
         extra_env: env,
+        record_metric_deltas: true,
         ..RunOptions::default()
     };
-    let containers = spec.kind == Kind::Container;
-    if containers {
-        sweep_leftovers("before the run");
+    let report_dir = report_dir.unwrap_or_else(default_report_dir);
+    let baseline = match baseline {
+        None => None,
+        Some(BaselineArg::Report(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("--baseline-report {}", path.display()))?;
+            Some(
+                json::load(&text)
+                    .with_context(|| format!("--baseline-report {}", path.display()))?,
+            )
+        }
+        Some(BaselineArg::Target(path)) => {
+            let baseline_spec = TargetSpec::load(&path)?;
+            eprintln!("harness: baseline run: {}", baseline_spec.name);
+            let mut reporter = Fanout::new().with(TerminalReporter::new(
+                Box::new(std::io::stderr()),
+                TerminalMode::detect(),
+            ));
+            run_target(&scenarios, &baseline_spec, &options, &mut reporter).await;
+            reporter.finish()?;
+            let report = reporter.into_report();
+            let files = write_all(&report, &report_dir.join("baseline"))?;
+            eprintln!("harness: baseline report: {}", files.json.display());
+            Some(json::Document::new(&report))
+        }
+    };
+    if baseline.is_some() {
+        eprintln!("harness: candidate run: {}", spec.name);
     }
     let mut reporter = Fanout::new().with(TerminalReporter::new(
         Box::new(std::io::stderr()),
         TerminalMode::detect(),
     ));
-    run_scenarios(&scenarios, &spec, &options, &mut reporter).await;
+    run_target(&scenarios, &spec, &options, &mut reporter).await;
+    match baseline {
+        None => finish(reporter, Some(report_dir)),
+        Some(baseline) => finish_gate(reporter, &report_dir, &baseline, strict),
+    }
+}
+
+/// Runs the scenarios against one target, sweeping leftover containers around a
+/// container run.
+async fn run_target(
+    scenarios: &[Scenario],
+    spec: &TargetSpec,
+    options: &RunOptions,
+    reporter: &mut dyn Reporter,
+) {
+    let containers = spec.kind == Kind::Container;
+    if containers {
+        sweep_leftovers("before the run");
+    }
+    run_scenarios(scenarios, spec, options, reporter).await;
     if containers {
         sweep_leftovers("after the run");
     }
-    finish(
-        reporter,
-        Some(report_dir.unwrap_or_else(default_report_dir)),
-    )
+}
+
+/// Ends a gate against a baseline: compares, prints the comparison (regressions first),
+/// writes the candidate's reports with the comparison before the Markdown summary, and
+/// `gate.json` and `gate-junit.xml` beside them.
+fn finish_gate(
+    mut reporter: Fanout<'_>,
+    dir: &std::path::Path,
+    baseline: &json::Document,
+    strict: bool,
+) -> anyhow::Result<i32> {
+    let reported = reporter.finish();
+    let report = reporter.into_report();
+    let candidate = json::Document::new(&report);
+    let comparison = compare_runs(baseline, &candidate);
+    let files = write_all(&report, dir)?;
+    let summary = std::fs::read_to_string(&files.markdown)
+        .with_context(|| format!("reading {}", files.markdown.display()))?;
+    let markdown = format!("{}\n{summary}", render::to_markdown(&comparison, strict));
+    let gate_json = dir.join(render::JSON_FILE_NAME);
+    let gate_junit = dir.join(render::JUNIT_FILE_NAME);
+    for (path, text) in [
+        (&files.markdown, markdown),
+        (&gate_json, render::to_json(&comparison, strict)?),
+        (&gate_junit, render::to_junit(&comparison, strict)?),
+    ] {
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "{}", render::to_text(&comparison, strict))?;
+    writeln!(
+        err,
+        "reports: {}, {}, {}, {}, {}",
+        files.junit.display(),
+        files.json.display(),
+        files.markdown.display(),
+        gate_json.display(),
+        gate_junit.display()
+    )?;
+    writeln!(err, "candidate alone: {}", report.headline())?;
+    reported?;
+    Ok(gate_exit_code(baseline, &candidate, &comparison, strict))
 }
 
 /// Removes containers and volumes earlier harness runs left behind, saying so when there

@@ -299,11 +299,28 @@ fn readme_blocks(language: &str) -> Vec<(usize, String)> {
 
 /// Commands the README shows that a test runs (rather than `.ci/run`): the command,
 /// and the test (file, function) that runs it.
-const RUN_BY_TESTS: [(&str, &str, &str); 1] = [(
-    "cargo run -p harness -- gate --target my-url-target.toml --scenario scenarios/static-assets.toml",
-    "harness/tests/ci_files.rs",
-    "readme_url_target_passes_against_a_live_server",
-)];
+const RUN_BY_TESTS: [(&str, &str, &str); 4] = [
+    (
+        "cargo run -p harness -- gate --target my-url-target.toml --scenario scenarios/static-assets.toml",
+        "harness/tests/ci_files.rs",
+        "readme_url_target_passes_against_a_live_server",
+    ),
+    (
+        "cargo run -p harness -- gate --scenario scenarios/gate/generic.toml --report-dir target/rc-report/last-release",
+        "harness/tests/gate.rs",
+        "the_cli_gates_against_a_saved_report_and_against_a_baseline_target",
+    ),
+    (
+        "cargo run -p harness -- gate --scenario scenarios/gate/generic.toml --env REFSERVER_REGRESSIONS=wrong-content-type --baseline-report target/rc-report/last-release/report.json",
+        "harness/tests/gate.rs",
+        "the_cli_gates_against_a_saved_report_and_against_a_baseline_target",
+    ),
+    (
+        "cargo run -p harness -- gate --scenario scenarios/gate/generic.toml --baseline scenarios/targets/reference-process.toml --strict",
+        "harness/tests/gate.rs",
+        "the_cli_gates_against_a_saved_report_and_against_a_baseline_target",
+    ),
+];
 
 /// A command as written, without the flags CI adds for reproducibility and quiet.
 fn normalize(command: &str) -> String {

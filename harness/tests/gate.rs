@@ -123,3 +123,75 @@ async fn buffered_body_size_is_a_regression_naming_the_asset_and_the_byte_counte
         "{all:#?}"
     );
 }
+
+/// `harness gate ARGS` with the generic scenario, reports under `dir`: its exit code.
+fn cli(dir: &std::path::Path, args: &[&str]) -> i32 {
+    let root = workspace();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("gate")
+        .arg("--scenario")
+        .arg(root.join("scenarios/gate/generic.toml"))
+        .arg("--target")
+        .arg(root.join("scenarios/targets/reference-process.toml"))
+        .arg("--report-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("harness runs");
+    let code = output.status.code().unwrap_or(-1);
+    if code > 1 {
+        panic!(
+            "harness gate {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    code
+}
+
+#[test]
+fn the_cli_gates_against_a_saved_report_and_against_a_baseline_target() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let base = tmp.path().join("base");
+    assert_eq!(cli(&base, &[]), 0, "the last release passes on its own");
+    let saved = base.join("report.json");
+    let saved = saved.to_str().expect("utf-8 path");
+
+    // The candidate with the switch, against the saved report: exit 1, and the
+    // regressions come first in every format, naming the asset.
+    let cand = tmp.path().join("cand");
+    let args = [
+        "--env",
+        "REFSERVER_REGRESSIONS=wrong-content-type",
+        "--baseline-report",
+        saved,
+    ];
+    assert_eq!(cli(&cand, &args), 1);
+    let gate: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cand.join("gate.json")).expect("gate.json"))
+            .expect("json");
+    assert_eq!(gate["verdict"], "fail");
+    let regressions = gate["regressions"].as_array().cloned().unwrap_or_default();
+    assert!(
+        regressions
+            .iter()
+            .any(|r| r["subject"] == "/static/css/style.css"
+                && r["what"] == "Content-Type changed"
+                && r["baseline"] == "text/css"
+                && r["candidate"] == "application/octet-stream"),
+        "{regressions:#?}"
+    );
+    let summary = std::fs::read_to_string(cand.join("summary.md")).expect("summary.md");
+    assert!(
+        summary.starts_with("## Gate against the baseline\n\n❌"),
+        "{summary}"
+    );
+    let junit = std::fs::read_to_string(cand.join("gate-junit.xml")).expect("junit");
+    assert!(junit.contains("asset /static/css/style.css"), "{junit}");
+
+    // The same server as its own baseline target passes, strict or not.
+    let same = tmp.path().join("same");
+    let baseline = workspace().join("scenarios/targets/reference-process.toml");
+    let baseline = baseline.to_str().expect("utf-8 path");
+    assert_eq!(cli(&same, &["--baseline", baseline, "--strict"]), 0);
+    assert!(same.join("baseline/report.json").is_file());
+}
