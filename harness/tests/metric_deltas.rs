@@ -1,7 +1,8 @@
 //! `metric` steps with `delta`, and the responsiveness deltas a run records, against a
 //! wiremock server whose counters did not start at 0 (a `url` target already running):
 //! the change is counted from the reference reading taken before the first step after
-//! the boot.
+//! the boot. And the baseline comparison on a stack other than our own: a wiremock
+//! server whose counter stops counting and whose stylesheet changes type.
 
 use harness::report::RunReport;
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
@@ -45,6 +46,16 @@ const AFTER: &str = "# TYPE app_requests_total counter\napp_requests_total{route
 /// Runs one scenario whose last step is `metric` (a TOML inline table) after three
 /// requests to `/page`.
 async fn run(server: &MockServer, metric: &str, options: &RunOptions) -> RunReport {
+    run_with(server, metric, "", options).await
+}
+
+/// [`run`], with `more_steps` (TOML `[[steps]]` tables) after the metric step.
+async fn run_with(
+    server: &MockServer,
+    metric: &str,
+    more_steps: &str,
+    options: &RunOptions,
+) -> RunReport {
     let target = TargetSpec::parse(
         &format!(
             "name = \"running\"\nkind = \"url\"\nurl = \"{}/\"\n[ready]\npath = \"/health\"\n\
@@ -60,6 +71,7 @@ async fn run(server: &MockServer, metric: &str, options: &RunOptions) -> RunRepo
         "name = \"delta\"\ndescription = \"d\"\n[[steps]]\nboot = {{}}\n[[steps]]\n\
          traffic = {{ paths = [\"/page\"], requests = 3 }}\n[[steps]]\nmetric = {metric}\n"
     );
+    let text = format!("{text}{more_steps}");
     std::fs::write(&file, text).expect("write scenario");
     let scenario = Scenario::load(&file).expect("valid scenario");
     let mut report = RunReport::new();
@@ -165,5 +177,119 @@ async fn a_run_records_every_counting_series_delta_when_asked() {
             ("app_requests_total{route=\"/new\"}".to_owned(), 2.0),
             ("app_requests_total{route=\"/page\"}".to_owned(), 3.0),
         ]
+    );
+}
+
+/// A small foreign server: `/` links `/a.css`, which it serves as `css_type`; each
+/// `/page` request counts into `app_requests_total` when `counts` (a server whose
+/// instrumentation is unwired does not), and `/metrics` shows the count.
+async fn foreign(css_type: &'static str, counts: bool) -> MockServer {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use wiremock::{Request, Respond};
+
+    struct Page(Arc<AtomicU64>, bool);
+    impl Respond for Page {
+        fn respond(&self, _: &Request) -> ResponseTemplate {
+            if self.1 {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+            ResponseTemplate::new(200).set_body_string("ok")
+        }
+    }
+    struct Metrics(Arc<AtomicU64>);
+    impl Respond for Metrics {
+        fn respond(&self, _: &Request) -> ResponseTemplate {
+            let n = self.0.load(Ordering::SeqCst);
+            ResponseTemplate::new(200).set_body_raw(
+                format!(
+                    "# TYPE app_requests_total counter\napp_requests_total{{route=\"/page\"}} {n}\n"
+                ),
+                "text/plain; version=0.0.4",
+            )
+        }
+    }
+    let server = MockServer::start().await;
+    let count = Arc::new(AtomicU64::new(41));
+    Mock::given(path("/health"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    Mock::given(path("/"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"<!doctype html><link rel="stylesheet" href="/a.css">"#,
+            "text/html",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(path("/a.css"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("body{}", css_type))
+        .mount(&server)
+        .await;
+    Mock::given(path("/page"))
+        .respond_with(Page(Arc::clone(&count), counts))
+        .mount(&server)
+        .await;
+    Mock::given(path("/metrics"))
+        .respond_with(Metrics(count))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The generic shape of `scenarios/gate/generic.toml` against a foreign server: no
+/// metric named, deltas recorded.
+async fn generic_run(server: &MockServer) -> harness::report::json::Document {
+    let options = RunOptions {
+        record_metric_deltas: true,
+        ..RunOptions::default()
+    };
+    let report = run_with(
+        server,
+        r#"{ prometheus = 'app_requests_total', expect = ">= 0" }"#,
+        "[[steps]]\ncheck-assets = { pages = [\"/\"] }\n",
+        &options,
+    )
+    .await;
+    harness::report::json::Document::new(&report)
+}
+
+#[tokio::test]
+async fn the_diff_catches_a_foreign_servers_unwired_counter_and_wrong_type() {
+    use harness::compare::{FindingArea, compare_runs};
+    let baseline = generic_run(&foreign("text/css", true).await).await;
+    let same = generic_run(&foreign("text/css", true).await).await;
+    assert!(compare_runs(&baseline, &same).regressions.is_empty());
+    let broken = generic_run(&foreign("application/octet-stream", false).await).await;
+    let comparison = compare_runs(&baseline, &broken);
+    let found: Vec<(FindingArea, String, String, String)> = comparison
+        .regressions
+        .iter()
+        .map(|f| {
+            (
+                f.area,
+                f.subject.clone(),
+                f.baseline.clone(),
+                f.candidate.clone(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&(
+            FindingArea::Metric,
+            "prometheus app_requests_total{route=\"/page\"}".to_owned(),
+            "moved by 3".to_owned(),
+            "moved by 0".to_owned()
+        )),
+        "{found:#?}"
+    );
+    assert!(
+        found.contains(&(
+            FindingArea::Asset,
+            "/a.css".to_owned(),
+            "text/css".to_owned(),
+            "application/octet-stream".to_owned()
+        )),
+        "{found:#?}"
     );
 }
