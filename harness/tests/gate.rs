@@ -195,3 +195,33 @@ fn the_cli_gates_against_a_saved_report_and_against_a_baseline_target() {
     assert_eq!(cli(&same, &["--baseline", baseline, "--strict"]), 0);
     assert!(same.join("baseline/report.json").is_file());
 }
+
+#[tokio::test]
+async fn legacy_sampling_is_a_regression_naming_the_counts_it_lost() {
+    let comparison = gate("legacy-sampling").await;
+    let metric: Vec<String> = comparison
+        .regressions
+        .iter()
+        .filter(|f| f.area == FindingArea::Metric)
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        metric
+            .iter()
+            .any(|l| l.contains("refserver_operations_total") && l.contains("type=\"render\"")),
+        "{metric:#?}"
+    );
+}
+
+#[tokio::test]
+async fn nagle_stall_is_a_regression_naming_the_asset() {
+    let comparison = gate("nagle-stall").await;
+    assert!(
+        comparison
+            .regressions
+            .iter()
+            .any(|f| f.area == FindingArea::Check && f.subject.contains("/static/")),
+        "{:#?}",
+        lines(&comparison)
+    );
+}
