@@ -1,8 +1,8 @@
 //! Container targets against a real Docker engine: the reference image (built by
 //! `ci/build-image.sh`, never pulled) boots, serves health and static assets, takes the
 //! regression switches as env, reports a refused configuration, is removed on drop (also
-//! after a panic), and keeps notes written through Micropub across stop/start and
-//! SIGKILL on the same volume.
+//! after a panic), keeps notes written through Micropub across stop/start and
+//! SIGKILL on the same volume, and is gated against itself as a baseline.
 //!
 //! Needs a Docker engine answering `docker info`. Without one, every test that needs it
 //! is reported ignored (skipped) with one line on stderr, or fails with the reason when
@@ -85,7 +85,63 @@ mod container {
                 "notes_survive_stop_start_and_sigkill_on_the_same_volume",
                 notes_survive_stop_start_and_sigkill_on_the_same_volume,
             ),
+            needs_engine(
+                status,
+                "gate_catches_switches_against_a_baseline_container",
+                gate_catches_switches_against_a_baseline_container,
+            ),
         ]
+    }
+
+    /// The generic gate scenario (no metric named) against the repository's container
+    /// target file, with `switch` on, recording the metric deltas.
+    async fn generic_run(switch: Option<&str>) -> harness::report::json::Document {
+        use harness::report::RunReport;
+        use harness::scenario::{RunOptions, Scenario, run_scenarios};
+        let root = workspace_root();
+        let spec = TargetSpec::load(&root.join("scenarios/targets/reference-container.toml"))
+            .expect("target file");
+        let scenario = Scenario::load(&root.join("scenarios/gate/generic.toml")).expect("scenario");
+        let options = RunOptions {
+            extra_env: env(&switch
+                .map(|s| vec![("REFSERVER_REGRESSIONS", s)])
+                .unwrap_or_default()),
+            record_metric_deltas: true,
+            ..RunOptions::default()
+        };
+        let mut report = RunReport::new();
+        run_scenarios(&[scenario], &spec, &options, &mut report).await;
+        harness::report::json::Document::new(&report)
+    }
+
+    /// `harness gate --baseline` in container mode: the image without a switch is the
+    /// baseline; each switch is a regression naming the asset or the series.
+    async fn gate_catches_switches_against_a_baseline_container() {
+        use harness::compare::{FindingArea, compare_runs};
+        let baseline = generic_run(None).await;
+        assert_eq!(baseline.exit_code, 0, "{baseline:#?}");
+        let wrong_type = compare_runs(&baseline, &generic_run(Some("wrong-content-type")).await);
+        assert!(
+            wrong_type
+                .regressions
+                .iter()
+                .any(|f| f.area == FindingArea::Asset
+                    && f.subject == "/static/css/style.css"
+                    && f.candidate == "application/octet-stream"),
+            "{:#?}",
+            wrong_type.regressions
+        );
+        let unwired = compare_runs(&baseline, &generic_run(Some("unwired-db-metrics")).await);
+        assert!(
+            unwired
+                .regressions
+                .iter()
+                .any(|f| f.area == FindingArea::Metric
+                    && f.subject.contains("refserver_operations_total")
+                    && f.subject.contains("type=\"database\"")),
+            "{:#?}",
+            unwired.regressions
+        );
     }
 
     /// A test that needs the engine and the image, run on its own runtime: ignored
