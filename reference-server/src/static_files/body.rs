@@ -1,9 +1,11 @@
-//! The response body: pieces of one open file (and, for multipart, the literal part
-//! headers between them), read chunk by chunk as the client takes them.
+//! The response body: pieces of one file (and, for multipart, the literal part headers
+//! between them), streamed as frames: from memory for a small file read whole when it
+//! was opened ([`from_memory`]), or read chunk by chunk as the client takes them
+//! ([`stream`]); a large file is never read whole into memory.
 //!
-//! Never read whole into memory, and deliberately without an exact size hint: the
-//! length travels in `Content-Length`, so the `buffered-body-size` regression (which
-//! refuses bodies of unknown size) keeps failing every static GET, as rc.1 did.
+//! Both are streams deliberately without an exact size hint: the length travels in
+//! `Content-Length`, so the `buffered-body-size` regression (which refuses bodies of
+//! unknown size) keeps failing every static GET, as rc.1 did.
 //!
 //! The first chunk of file data is read before the response is handed to hyper, so
 //! the head and the start of the body leave in one write. Otherwise hyper sends the
@@ -85,6 +87,26 @@ pub(crate) async fn stream(file: File, pieces: Vec<Piece>, read_ahead: bool) -> 
     }
     let rest = stream::iter(rest.map(|cursor| stream::try_unfold(cursor, next_chunk)));
     Body::from_stream(stream::iter(ready).chain(rest.flatten()))
+}
+
+/// A streamed body of `pieces` cut from `contents`, the whole file: each piece is a
+/// frame sharing the file's bytes. The pieces were planned against the file's size,
+/// so they lie inside it; one that does not ends the body with an error.
+pub(crate) fn from_memory(contents: &Bytes, pieces: Vec<Piece>) -> Body {
+    let size = contents.len() as u64;
+    let frames = pieces.into_iter().map(move |piece| match piece {
+        Piece::Literal(bytes) => Ok(bytes),
+        Piece::File { start, len } if start.saturating_add(len) <= size => {
+            // Both ends are within `contents`, so they fit a usize.
+            Ok(contents.slice(start as usize..(start + len) as usize))
+        }
+        Piece::File { .. } => Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "a range beyond the end of the file",
+        )),
+    });
+    let frames: Vec<io::Result<Bytes>> = frames.collect();
+    Body::from_stream(stream::iter(frames))
 }
 
 async fn next_chunk(mut cursor: Cursor) -> io::Result<Option<(Bytes, Cursor)>> {
@@ -192,6 +214,24 @@ mod tests {
             ready.extend_from_slice(&data);
         }
         assert_eq!(ready, b"head:file");
+    }
+
+    #[tokio::test]
+    async fn pieces_of_a_file_in_memory_are_frames_of_its_bytes() {
+        let contents = Bytes::from_static(b"0123456789");
+        let pieces = vec![
+            Piece::Literal(Bytes::from_static(b"<")),
+            Piece::File { start: 7, len: 3 },
+            Piece::File { start: 0, len: 2 },
+        ];
+        let body = from_memory(&contents, pieces);
+        assert!(
+            body.size_hint().exact().is_none(),
+            "no exact size: buffered-body-size must keep refusing static bodies"
+        );
+        assert_eq!(collect(body).await.expect("reads"), &b"<78901"[..]);
+        let beyond = from_memory(&contents, vec![Piece::File { start: 8, len: 3 }]);
+        assert!(collect(beyond).await.is_err());
     }
 
     #[tokio::test]

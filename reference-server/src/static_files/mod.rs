@@ -52,7 +52,7 @@ use axum::response::{IntoResponse, Response};
 use headers::{ETag, HeaderMapExt};
 
 use self::body::Piece;
-use self::path::Refusal;
+use self::path::{Refusal, Source};
 use self::preconditions::{Validators, Verdict};
 use self::ranges::{Multipart, Plan};
 use crate::config::{Regression, Regressions};
@@ -113,7 +113,13 @@ async fn respond(
         Refusal::Malformed => StatusCode::BAD_REQUEST,
         Refusal::NotFound => StatusCode::NOT_FOUND,
     })?;
-    let opened = path::open(dir.root.join(&relative))
+    // Read small files whole at open for a GET that will likely send them: not for
+    // HEAD or another method (no body), not for a revalidation (likely a 304), and
+    // never under `nagle-stall`, whose head must leave before any file read.
+    let revalidation = headers.contains_key(header::IF_NONE_MATCH)
+        || headers.contains_key(header::IF_MODIFIED_SINCE);
+    let read_small = method == Method::GET && !revalidation && !dir.head_first;
+    let opened = path::open(dir.root.join(&relative), read_small)
         .await
         .ok_or(StatusCode::NOT_FOUND)?;
     if method != Method::GET && method != Method::HEAD {
@@ -152,7 +158,10 @@ async fn respond(
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
-        body::stream(opened.file, selected.pieces, !dir.head_first).await
+        match opened.source {
+            Source::Memory(contents) => body::from_memory(&contents, selected.pieces),
+            Source::File(file) => body::stream(file, selected.pieces, !dir.head_first).await,
+        }
     };
     let mut response = (selected.status, body).into_response();
     let out = response.headers_mut();
