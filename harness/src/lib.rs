@@ -9,6 +9,7 @@ pub mod exit_codes;
 pub mod metrics;
 pub mod outcome;
 pub mod prerequisite;
+pub mod probe;
 pub mod report;
 pub mod scenario;
 pub mod server;

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use harness::assets::Require;
 use harness::compare::{compare_runs, gate_exit_code, render};
 use harness::exit_codes;
+use harness::probe::ProbeOptions;
 use harness::report::{Fanout, Reporter, TerminalMode, TerminalReporter, json, write_all};
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
 use harness::server::docker::sweep;
@@ -61,6 +62,17 @@ enum Command {
         /// (otherwise they are warnings).
         #[arg(long)]
         strict: bool,
+    },
+    /// Boot (or find) a target, send a few requests to each page `/` links, and print a
+    /// scenario file checking its assets and every counting series that moved by
+    /// exactly that traffic: a starting point for a server whose metrics nobody named.
+    Probe {
+        /// Target file.
+        #[arg(long)]
+        target: PathBuf,
+        /// Write the scenario here instead of to stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Check every asset of a running site, ad hoc.
     CheckAssets {
@@ -165,6 +177,7 @@ fn main() -> ExitCode {
                 strict,
             ))
         }
+        Command::Probe { target, out } => runtime.block_on(probe(target, out)),
         Command::CheckAssets {
             url,
             pages,
@@ -371,6 +384,33 @@ fn sweep_leftovers(when: &str) {
         ),
         Err(e) => eprintln!("harness: warning: cannot sweep leftover containers {when}: {e}"),
     }
+}
+
+/// `harness probe`: the scenario file to stdout or `out`; exit 3 when the target never
+/// became ready, 2 for any other failure to probe.
+async fn probe(target: PathBuf, out: Option<PathBuf>) -> anyhow::Result<i32> {
+    let spec = TargetSpec::load(&target)?;
+    let probed = match harness::probe::probe(&spec, &ProbeOptions::default()).await {
+        Ok(probed) => probed,
+        Err(e) if e.target_never_ready() => {
+            let _ = writeln!(std::io::stderr(), "harness: {e}");
+            return Ok(exit_codes::TARGET_NOT_READY);
+        }
+        Err(e) => return Err(e).with_context(|| format!("probing {}", target.display())),
+    };
+    let text = probed.to_scenario();
+    let written = match &out {
+        Some(path) => std::fs::write(path, &text)
+            .map(|()| format!(", written to {}", path.display()))
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map(|()| String::new())
+            .context("writing the scenario to stdout")?,
+    };
+    writeln!(std::io::stderr(), "harness: {}{written}", probed.summary())?;
+    Ok(exit_codes::PASS)
 }
 
 /// `harness check-assets`: the one-step scenario of a `check-assets` step, run by the

@@ -16,6 +16,7 @@ mod keepalive;
 mod link;
 mod manifest;
 mod media;
+mod pages;
 
 pub use check::check_site;
 pub(crate) use check::{SiteCheck, check_site_counted};
@@ -27,3 +28,4 @@ pub use html::links_in_html;
 pub use keepalive::StallLimit;
 pub use link::{Expect, Link};
 pub use manifest::{ManifestError, ManifestErrorKind, links_in_manifest};
+pub use pages::{FoundPages, find_pages, page_links};

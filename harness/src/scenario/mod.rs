@@ -9,8 +9,11 @@ mod context;
 mod file;
 mod reference;
 mod runner;
+mod standalone;
 mod steps;
 mod token_endpoint;
 
 pub use file::{Catch, Scenario, ScenarioFileError, Variant};
+pub(crate) use reference::{Endpoint, Reader, Reading, read as read_metrics};
 pub use runner::{RunOptions, run_scenario, run_scenarios};
+pub(crate) use standalone::drive_gets;

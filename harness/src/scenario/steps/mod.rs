@@ -10,6 +10,8 @@ mod output;
 mod request;
 mod traffic;
 
+pub(crate) use traffic::Traffic;
+
 use std::path::Path;
 
 use serde::Deserialize;

@@ -80,6 +80,20 @@ impl TryFrom<RawTraffic> for Traffic {
 }
 
 impl Traffic {
+    /// `GET` each of `paths` in turn, `rounds` times each, expecting 200: the step as
+    /// `traffic = { paths = [...], requests = rounds }` writes it (what `harness probe`
+    /// drives, then writes down).
+    pub(crate) fn gets(paths: Vec<String>, rounds: u32) -> Result<Self, String> {
+        RawTraffic {
+            paths,
+            requests: rounds,
+            method: get(),
+            expect_status: ok(),
+            hang_up_after_bytes: None,
+        }
+        .try_into()
+    }
+
     pub(crate) async fn run(&self, cx: &mut Context<'_>) -> Result<Vec<CheckOutcome>, Stop> {
         let target = cx.running("traffic")?;
         let method = if self.read == Read::Head {
