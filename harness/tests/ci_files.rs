@@ -299,7 +299,7 @@ fn readme_blocks(language: &str) -> Vec<(usize, String)> {
 
 /// Commands the README shows that a test runs (rather than `.ci/run`): the command,
 /// and the test (file, function) that runs it.
-const RUN_BY_TESTS: [(&str, &str, &str); 6] = [
+const RUN_BY_TESTS: [(&str, &str, &str); 7] = [
     (
         "cargo run -p harness -- gate --target my-url-target.toml --scenario scenarios/static-assets.toml",
         "harness/tests/ci_files.rs",
@@ -319,6 +319,11 @@ const RUN_BY_TESTS: [(&str, &str, &str); 6] = [
         "cargo run -p harness -- gate --scenario scenarios/gate/generic.toml --baseline scenarios/targets/reference-process.toml --strict",
         "harness/tests/gate.rs",
         "the_cli_gates_against_a_saved_report_and_against_a_baseline_target",
+    ),
+    (
+        "cargo run -p harness -- gate --scenario scenarios/gate/generic.toml --target scenarios/targets/reference-container.toml --baseline last-release.toml",
+        "harness/tests/container.rs",
+        "gate_against_an_image_tag_through_the_cli",
     ),
     (
         "cargo run -p harness -- probe --target scenarios/targets/reference-process.toml --out my-server.toml",

@@ -2,7 +2,8 @@
 //! `ci/build-image.sh`, never pulled) boots, serves health and static assets, takes the
 //! regression switches as env, reports a refused configuration, is removed on drop (also
 //! after a panic), keeps notes written through Micropub across stop/start and
-//! SIGKILL on the same volume, and is gated against itself as a baseline.
+//! SIGKILL on the same volume, and is gated against itself as a baseline (also through
+//! the CLI, as the README shows it, with the image under a second tag as the baseline).
 //!
 //! Needs a Docker engine answering `docker info`. Without one, every test that needs it
 //! is reported ignored (skipped) with one line on stderr, or fails with the reason when
@@ -90,6 +91,11 @@ mod container {
                 "gate_catches_switches_against_a_baseline_container",
                 gate_catches_switches_against_a_baseline_container,
             ),
+            needs_engine(
+                status,
+                "gate_against_an_image_tag_through_the_cli",
+                gate_against_an_image_tag_through_the_cli,
+            ),
         ]
     }
 
@@ -142,6 +148,113 @@ mod container {
             "{:#?}",
             unwired.regressions
         );
+    }
+
+    /// The image under a second tag, removed when dropped (also after a panic).
+    struct Tagged(String);
+
+    impl Tagged {
+        fn new(tag: String) -> Self {
+            harness::server::docker::tag_image(IMAGE, TAG, &tag)
+                .unwrap_or_else(|e| panic!("tagging {IMAGE}:{TAG} as {tag}: {e}"));
+            Self(tag)
+        }
+    }
+
+    impl Drop for Tagged {
+        fn drop(&mut self) {
+            if let Err(e) = harness::server::docker::untag_image(IMAGE, &self.0) {
+                eprintln!("warning: cannot remove the tag {IMAGE}:{}: {e}", self.0);
+            }
+        }
+    }
+
+    /// The README's image-tag baseline, run as it shows it: the built image tagged a
+    /// second time is the last release, the README's `last-release.toml` block (its tag
+    /// swapped for this run's) the baseline target file, `harness gate --baseline` the
+    /// real binary. The image against itself passes; a candidate with
+    /// `wrong-content-type` fails naming the stylesheet.
+    async fn gate_against_an_image_tag_through_the_cli() {
+        let root = workspace_root();
+        // Per run, so concurrent runs on one engine never remove each other's tag.
+        let tag = format!("baseline-test-{}", std::process::id());
+        let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+        let block = readme
+            .split("```toml\n")
+            .filter_map(|rest| rest.split("```").next())
+            .find(|b| b.contains("tag = \"last-release\""))
+            .expect("the README shows the last release's container target file");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let baseline = dir.path().join("last-release.toml");
+        std::fs::write(
+            &baseline,
+            block.replace("tag = \"last-release\"", &format!("tag = \"{tag}\"")),
+        )
+        .expect("write the baseline target file");
+        let missing = harness::server::docker::tag_image(IMAGE, "no-such-tag", &tag)
+            .expect_err("tagging a missing image fails");
+        assert!(missing.contains("no-such-tag"), "{missing}");
+        let tagged = Tagged::new(tag.clone());
+
+        let gate = |target: &Path, report: &str| {
+            let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+                .arg("gate")
+                .arg("--scenario")
+                .arg(root.join("scenarios/gate/generic.toml"))
+                .arg("--target")
+                .arg(target)
+                .arg("--baseline")
+                .arg(&baseline)
+                .arg("--report-dir")
+                .arg(dir.path().join(report))
+                .output()
+                .expect("harness runs");
+            (
+                output.status.code(),
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            )
+        };
+        let (code, stderr) = gate(
+            &root.join("scenarios/targets/reference-container.toml"),
+            "same",
+        );
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(
+            stderr.contains("harness: baseline run: reference-server (last release)"),
+            "{stderr}"
+        );
+        assert!(dir.path().join("same/baseline/report.json").is_file());
+
+        let candidate = dir.path().join("candidate.toml");
+        std::fs::write(
+            &candidate,
+            block
+                .replace("(last release)", "(candidate)")
+                .replace("tag = \"last-release\"", &format!("tag = \"{TAG}\""))
+                .replace(
+                    "RUST_LOG = \"warn\"",
+                    "RUST_LOG = \"warn\", REFSERVER_REGRESSIONS = \"wrong-content-type\"",
+                ),
+        )
+        .expect("write the candidate target file");
+        let (code, stderr) = gate(&candidate, "broken");
+        assert_eq!(code, Some(1), "{stderr}");
+        let gate_json =
+            std::fs::read_to_string(dir.path().join("broken/gate.json")).expect("gate.json");
+        assert!(
+            gate_json.contains("/static/css/style.css")
+                && gate_json.contains("application/octet-stream"),
+            "{gate_json}"
+        );
+
+        drop(tagged);
+        let still_there = Command::new("docker")
+            .args(["image", "inspect", &format!("{IMAGE}:{tag}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(!still_there, "{IMAGE}:{tag} was not removed");
     }
 
     /// A test that needs the engine and the image, run on its own runtime: ignored

@@ -329,6 +329,18 @@ pub(crate) fn docker_host_text() -> String {
     }
 }
 
+/// Gives the local image `image:from` a second tag, `image:to`: how a release's image
+/// is kept as a later candidate's baseline (`tag = "to"` in a container target file)
+/// after the working tag moves on.
+pub fn tag_image(image: &str, from: &str, to: &str) -> Result<(), String> {
+    docker(&["tag", &format!("{image}:{from}"), &format!("{image}:{to}")]).map(|_| ())
+}
+
+/// Removes the tag `image:tag`; the image itself stays while another tag names it.
+pub fn untag_image(image: &str, tag: &str) -> Result<(), String> {
+    docker(&["rmi", &format!("{image}:{tag}")]).map(|_| ())
+}
+
 /// Runs the docker CLI; its stdout on success, its stderr (or why it did not run) on
 /// failure.
 fn docker(args: &[&str]) -> Result<String, String> {
