@@ -12,44 +12,91 @@ use harness::report::RunReport;
 use harness::report::json::Document;
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
 use harness::server::TargetSpec;
+use tokio::sync::OnceCell;
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The generic scenario against the reference server (a process), with `switch` on.
-async fn run(switch: Option<&str>) -> Document {
-    let spec = TargetSpec::load(&workspace().join("scenarios/targets/reference-process.toml"))
-        .expect("target file");
-    let scenario =
-        Scenario::load(&workspace().join("scenarios/gate/generic.toml")).expect("scenario");
-    let options = RunOptions {
-        extra_env: switch
-            .map(|s| ("REFSERVER_REGRESSIONS".to_owned(), s.to_owned()))
-            .into_iter()
-            .collect::<BTreeMap<_, _>>(),
-        record_metric_deltas: true,
-        ..RunOptions::default()
-    };
-    let mut report = RunReport::new();
-    run_scenarios(&[scenario], &spec, &options, &mut report).await;
-    Document::new(&report)
+/// A scenario of the project against the reference server (a process), with its
+/// baseline run (no switch) made once and shared by every test that uses it: a
+/// `Document` is plain data, so it outlives the test runtime that made it.
+struct Baseline {
+    /// The scenario file, relative to the workspace.
+    scenario: &'static str,
+    /// Whether its traffic must move some counting series on the baseline (the
+    /// generic scenario's metric diff is only meaningful if it does).
+    moves_series: bool,
+    run: OnceCell<Document>,
 }
 
-/// Baseline without a switch, candidate with it.
+impl Baseline {
+    const fn new(scenario: &'static str, moves_series: bool) -> Self {
+        Self {
+            scenario,
+            moves_series,
+            run: OnceCell::const_new(),
+        }
+    }
+
+    /// The scenario against the reference server with `switch` on.
+    async fn run(&self, switch: Option<&str>) -> Document {
+        let spec = TargetSpec::load(&workspace().join("scenarios/targets/reference-process.toml"))
+            .expect("target file");
+        let scenario = Scenario::load(&workspace().join(self.scenario)).expect("scenario");
+        let options = RunOptions {
+            extra_env: switch
+                .map(|s| ("REFSERVER_REGRESSIONS".to_owned(), s.to_owned()))
+                .into_iter()
+                .collect::<BTreeMap<_, _>>(),
+            record_metric_deltas: true,
+            ..RunOptions::default()
+        };
+        let mut report = RunReport::new();
+        run_scenarios(&[scenario], &spec, &options, &mut report).await;
+        Document::new(&report)
+    }
+
+    /// The run without a switch, made by the first test that asks.
+    async fn document(&self) -> &Document {
+        self.run
+            .get_or_init(|| async {
+                let baseline = self.run(None).await;
+                assert_eq!(
+                    baseline.exit_code, 0,
+                    "the baseline passes {}: {baseline:#?}",
+                    self.scenario
+                );
+                if self.moves_series {
+                    assert!(
+                        baseline.scenarios[0]
+                            .metric_deltas
+                            .iter()
+                            .any(|d| d.series.iter().any(|s| s.delta > 0.0)),
+                        "the baseline's traffic moved some series: {:#?}",
+                        baseline.scenarios[0].metric_deltas
+                    );
+                }
+                baseline
+            })
+            .await
+    }
+
+    /// Baseline without a switch (shared), candidate with `switch` (`None`: the same
+    /// server again).
+    async fn gate(&self, switch: Option<&str>) -> Comparison {
+        let baseline = self.document().await;
+        let candidate = self.run(switch).await;
+        compare_runs(baseline, &candidate)
+    }
+}
+
+/// Names no metric: sees what breaks the assets or a counting series' response.
+static GENERIC: Baseline = Baseline::new("scenarios/gate/generic.toml", true);
+
+/// Baseline without a switch, candidate with it, under the generic scenario.
 async fn gate(switch: &str) -> Comparison {
-    let baseline = run(None).await;
-    assert_eq!(baseline.exit_code, 0, "the baseline passes: {baseline:#?}");
-    assert!(
-        baseline.scenarios[0]
-            .metric_deltas
-            .iter()
-            .any(|d| d.series.iter().any(|s| s.delta > 0.0)),
-        "the baseline's traffic moved some series: {:#?}",
-        baseline.scenarios[0].metric_deltas
-    );
-    let candidate = run(Some(switch)).await;
-    compare_runs(&baseline, &candidate)
+    GENERIC.gate(Some(switch)).await
 }
 
 fn lines(comparison: &Comparison) -> Vec<String> {
@@ -62,8 +109,7 @@ fn lines(comparison: &Comparison) -> Vec<String> {
 
 #[tokio::test]
 async fn the_server_against_itself_has_no_regression() {
-    let (baseline, candidate) = (run(None).await, run(None).await);
-    let comparison = compare_runs(&baseline, &candidate);
+    let comparison = GENERIC.gate(None).await;
     assert!(
         comparison.regressions.is_empty(),
         "{:#?}",
