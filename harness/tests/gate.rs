@@ -271,3 +271,27 @@ async fn nagle_stall_is_a_regression_naming_the_asset() {
         lines(&comparison)
     );
 }
+
+/// With only the canonical key's default in effect, the switch samples 10%: the
+/// counts of sampled events fall under the same traffic.
+#[tokio::test]
+async fn plural_sampling_key_is_a_regression_naming_the_sampled_events_series() {
+    let comparison = gate("plural-sampling-key").await;
+    let metric: Vec<String> = comparison
+        .regressions
+        .iter()
+        .filter(|f| f.area == FindingArea::Metric)
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        metric
+            .iter()
+            .any(|l| l.contains("refserver_events_sampled_total{type=\"http\"}")),
+        "{:#?}",
+        lines(&comparison)
+    );
+    assert!(
+        metric.iter().any(|l| l.contains("/types/http/sampled")),
+        "{metric:#?}"
+    );
+}
