@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use harness::compare::{Comparison, FindingArea, compare_runs};
+use harness::compare::{Comparison, Finding, FindingArea, compare_runs};
 use harness::report::RunReport;
 use harness::report::json::Document;
 use harness::scenario::{RunOptions, Scenario, run_scenarios};
@@ -293,5 +293,80 @@ async fn plural_sampling_key_is_a_regression_naming_the_sampled_events_series() 
     assert!(
         metric.iter().any(|l| l.contains("/types/http/sampled")),
         "{metric:#?}"
+    );
+}
+
+/// The write path (`micropub-write.toml`): the generic scenario writes nothing, so the
+/// Micropub switches are proven with the project's own scenario that catches them.
+static MICROPUB_WRITE: Baseline = Baseline::new("scenarios/micropub-write.toml", true);
+
+/// The regressions whose line names `subject` and contains every one of `texts`.
+fn naming<'a>(comparison: &'a Comparison, subject: &str, texts: &[&str]) -> Vec<&'a Finding> {
+    comparison
+        .regressions
+        .iter()
+        .filter(|f| f.subject == subject)
+        .filter(|f| texts.iter().all(|t| f.to_string().contains(t)))
+        .collect()
+}
+
+#[tokio::test]
+async fn micropub_write_against_itself_has_no_regression() {
+    let comparison = MICROPUB_WRITE.gate(None).await;
+    assert!(
+        comparison.regressions.is_empty(),
+        "{:#?}",
+        lines(&comparison)
+    );
+    assert!(comparison.already_failing.is_empty(), "{comparison:#?}");
+}
+
+#[tokio::test]
+async fn any_bearer_token_is_a_regression_naming_the_refused_token_check() {
+    let comparison = MICROPUB_WRITE.gate(Some("any-bearer-token")).await;
+    let all = lines(&comparison);
+    let refused = naming(
+        &comparison,
+        "POST /micropub: status",
+        &["baseline: pass", "expected status 401, seen status 201"],
+    );
+    assert_eq!(refused.len(), 1, "{all:#?}");
+    // The empty note is still refused: the finding is the token, not the write.
+    assert!(
+        naming(
+            &comparison,
+            "POST /micropub: status",
+            &["expected status 400"]
+        )
+        .is_empty(),
+        "{all:#?}"
+    );
+}
+
+#[tokio::test]
+async fn accept_empty_note_is_a_regression_naming_the_empty_note_checks() {
+    let comparison = MICROPUB_WRITE.gate(Some("accept-empty-note")).await;
+    let all = lines(&comparison);
+    let status = naming(
+        &comparison,
+        "POST /micropub: status",
+        &["baseline: pass", "expected status 400, seen status 201"],
+    );
+    assert_eq!(status.len(), 1, "{all:#?}");
+    let body = naming(
+        &comparison,
+        "POST /micropub: body",
+        &["baseline: pass", "expected body containing \"content\""],
+    );
+    assert_eq!(body.len(), 1, "{all:#?}");
+    // The stolen token is still refused.
+    assert!(
+        naming(
+            &comparison,
+            "POST /micropub: status",
+            &["expected status 401"]
+        )
+        .is_empty(),
+        "{all:#?}"
     );
 }
