@@ -370,3 +370,41 @@ async fn accept_empty_note_is_a_regression_naming_the_empty_note_checks() {
         "{all:#?}"
     );
 }
+
+/// The configuration's spellings (`sampling-config.toml`): the generic scenario boots
+/// with a valid configuration only, where a silent fallback changes nothing, so the
+/// config switch is proven with the scenario that boots the invalid ones.
+static SAMPLING_CONFIG: Baseline = Baseline::new("scenarios/sampling-config.toml", false);
+
+#[tokio::test]
+async fn sampling_config_against_itself_has_no_regression() {
+    let comparison = SAMPLING_CONFIG.gate(None).await;
+    assert!(
+        comparison.regressions.is_empty(),
+        "{:#?}",
+        lines(&comparison)
+    );
+    assert!(comparison.already_failing.is_empty(), "{comparison:#?}");
+}
+
+#[tokio::test]
+async fn silent_config_fallback_is_a_regression_naming_each_configuration_it_accepted() {
+    let comparison = SAMPLING_CONFIG.gate(Some("silent-config-fallback")).await;
+    let all = lines(&comparison);
+    for refused in [
+        "METRICS_SAMPLING_RATE=1.0 METRICS_SAMPLING_RATES=0.1",
+        "CONFIG_STRICT=true METRICS_SAMPLNG_RATE=0.5",
+        "METRICS_SAMPLING_RATE=1.5",
+    ] {
+        let subject = format!("refuses to start with {refused}: exit code");
+        let found = naming(
+            &comparison,
+            &subject,
+            &[
+                "baseline: pass",
+                "expected start-up refused with exit code 2, seen target started",
+            ],
+        );
+        assert_eq!(found.len(), 1, "{subject}: {all:#?}");
+    }
+}
