@@ -1,8 +1,33 @@
 //! The differential gate proven on the reference server: the candidate is the server
-//! with a regression switch on, the baseline the same server without it, and the
-//! scenario (`scenarios/gate/generic.toml`) names no metric. Each switch must show as
-//! a regression naming the series or asset that regressed; the server against itself
-//! shows none (ports, dates and timestamps differ between the two boots).
+//! with a regression switch on, the baseline the same server without it. Each of the
+//! nine switches must show as a regression naming what regressed (the series, the
+//! asset or the check), and each scenario used here against itself shows none (ports,
+//! dates and timestamps differ between the boots). Each scenario's baseline run is
+//! made once and shared by its tests.
+//!
+//! With the generic scenario (`scenarios/gate/generic.toml`), which names no metric:
+//!
+//! - `unwired-db-metrics`: the database series stop moving (`type="database"`,
+//!   `/types/database/count`);
+//! - `wrong-content-type`: the stylesheet's `Content-Type` changes (here, and through
+//!   the `harness gate` binary against a saved report);
+//! - `buffered-body-size`: the stylesheet answers 500;
+//! - `legacy-sampling`: the render operations series lag the traffic
+//!   (`refserver_operations_total{type="render"}`);
+//! - `nagle-stall`: a check on a `/static/` asset fails;
+//! - `plural-sampling-key`: the sampled-events series fall
+//!   (`refserver_events_sampled_total{type="http"}`, `/types/http/sampled`).
+//!
+//! The generic scenario neither writes through Micropub nor boots an invalid
+//! configuration, so the other three are proven with the project's scenario whose
+//! `catches` names them:
+//!
+//! - `any-bearer-token` (`scenarios/micropub-write.toml`): the stolen token's
+//!   `POST /micropub: status` check (401 expected, 201 seen);
+//! - `accept-empty-note` (`scenarios/micropub-write.toml`): the empty note's
+//!   `POST /micropub: status` (400 expected, 201 seen) and `body` checks;
+//! - `silent-config-fallback` (`scenarios/sampling-config.toml`): the
+//!   `refuses to start with ...: exit code` check of each refused configuration.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
