@@ -4,6 +4,7 @@
 //! The library never parses command lines; `main.rs` is a thin CLI over it.
 
 pub mod assets;
+pub mod browser;
 pub mod compare;
 pub mod exit_codes;
 pub mod metrics;

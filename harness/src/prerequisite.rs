@@ -1,7 +1,7 @@
 //! What a test suite needs from outside the workspace (a Docker engine, an nginx
-//! binary), and what the suite does without it: skip, reported as skipped, or fail
+//! binary, Chromium), and what the suite does without it: skip, reported as skipped, or fail
 //! when the environment requires it (CI sets `HARNESS_REQUIRE_DOCKER=1`,
-//! `HARNESS_REQUIRE_NGINX=1`).
+//! `HARNESS_REQUIRE_NGINX=1`, `HARNESS_REQUIRE_BROWSER=1`).
 //!
 //! A suite that returns early without its prerequisite would count as passed; the
 //! suites use [`Prerequisite::check`] to mark their tests ignored instead, or failed.
@@ -21,6 +21,9 @@ pub enum Prerequisite {
     Docker,
     /// An nginx binary: `HARNESS_NGINX`, else `/usr/sbin/nginx`, else `nginx` on `PATH`.
     Nginx,
+    /// A Chromium binary: `HARNESS_CHROMIUM`, else `chromium` or `chromium-browser` on
+    /// `PATH` (see [`crate::browser::find_chromium`]).
+    Chromium,
 }
 
 /// What was found.
@@ -33,6 +36,8 @@ pub enum Found {
     },
     /// The nginx binary to run.
     Nginx(PathBuf),
+    /// The Chromium binary to run.
+    Chromium(PathBuf),
 }
 
 /// Why a prerequisite cannot be used.
@@ -54,6 +59,9 @@ pub enum Unavailable {
         "nginx is not installed: neither /usr/sbin/nginx nor nginx on PATH (apt-get install nginx-light)"
     )]
     NoNginx,
+    /// No Chromium where one is looked for, or `HARNESS_CHROMIUM` is wrong.
+    #[error("{0}")]
+    NoChromium(String),
     /// The require variable is set to something other than `1` or `0`: a typo in CI
     /// must not turn a requirement into a skip.
     #[error("{var}={value:?}: expected 1 (required) or 0 (skipped when missing)")]
@@ -85,6 +93,7 @@ impl Prerequisite {
         match self {
             Self::Docker => "HARNESS_REQUIRE_DOCKER",
             Self::Nginx => "HARNESS_REQUIRE_NGINX",
+            Self::Chromium => "HARNESS_REQUIRE_BROWSER",
         }
     }
 
@@ -98,6 +107,7 @@ impl Prerequisite {
         let found = match self {
             Self::Docker => docker_engine(env("DOCKER_HOST").as_deref()),
             Self::Nginx => find_nginx(&env, Path::new(DEBIAN_NGINX)).map(Found::Nginx),
+            Self::Chromium => find_chromium(&env),
         };
         match found {
             Ok(found) => Status::Available(found),
@@ -205,6 +215,7 @@ impl Unavailable {
         match self {
             Self::NoEngine { .. } => Prerequisite::Docker.require_var(),
             Self::NginxNotAFile(_) | Self::NoNginx => Prerequisite::Nginx.require_var(),
+            Self::NoChromium(_) => Prerequisite::Chromium.require_var(),
             Self::BadRequireValue { var, .. } => var,
         }
     }
@@ -215,6 +226,7 @@ impl fmt::Display for Found {
         match self {
             Self::DockerEngine { server_version } => write!(f, "Docker engine {server_version}"),
             Self::Nginx(path) => write!(f, "nginx at {}", path.display()),
+            Self::Chromium(path) => write!(f, "Chromium at {}", path.display()),
         }
     }
 }
@@ -229,6 +241,18 @@ fn required(var: &'static str, value: Option<OsString>) -> Result<bool, Unavaila
             value: other.to_owned(),
         }),
     }
+}
+
+/// Looks for Chromium as the browser checks do, reading only `HARNESS_CHROMIUM` and
+/// `PATH` through `env`.
+fn find_chromium(env: &impl Fn(&str) -> Option<OsString>) -> Result<Found, Unavailable> {
+    let vars = ["HARNESS_CHROMIUM", "PATH"]
+        .into_iter()
+        .filter_map(|key| Some((key.to_owned(), env(key)?.to_string_lossy().into_owned())))
+        .collect();
+    crate::browser::find_chromium(&vars)
+        .map(Found::Chromium)
+        .map_err(|e| Unavailable::NoChromium(e.kind.to_string()))
 }
 
 /// Asks the engine `docker_host` (or the CLI's context when `None`) for its version.

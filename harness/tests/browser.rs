@@ -1,0 +1,205 @@
+//! What headless Chromium sees, proven able to fail: the reference server passes with a
+//! screenshot written; with `wrong-content-type` Chromium applies no rule of the
+//! stylesheet (served as `application/octet-stream`) and the failure names it and its
+//! type; with `buffered-body-size` the
+//! sub-resources answer 500; a page whose script fetches a missing JSON file fails
+//! naming that file.
+//!
+//! Needs Chromium (`HARNESS_CHROMIUM`, else `chromium` or `chromium-browser` on `PATH`;
+//! `apt-get install chromium`). Without it the tests are reported ignored (skipped)
+//! with one line on stderr, or fail with the reason when `HARNESS_REQUIRE_BROWSER=1`.
+
+use harness::prerequisite::{Prerequisite, run_suite};
+
+fn main() {
+    run_suite("browser", Prerequisite::Chromium, browser::trials)
+}
+
+// Every name starts `browser::`, so `cargo test -p harness browser` selects them all.
+mod browser {
+    use std::collections::BTreeMap;
+    use std::future::Future;
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use harness::browser::{Chromium, LoadOptions, PageLoad, classify};
+    use harness::outcome::{CheckOutcome, Verdict};
+    use harness::prerequisite::{Found, Status};
+    use harness::server::{Server, TargetSpec, boot};
+    use libtest_mimic::Trial;
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    pub(crate) fn trials(status: &Arc<Status>) -> Vec<Trial> {
+        vec![
+            needs_chromium(
+                status,
+                "the_reference_server_passes_with_a_screenshot",
+                the_reference_server_passes_with_a_screenshot,
+            ),
+            needs_chromium(
+                status,
+                "wrong_content_type_fails_naming_the_unapplied_stylesheet_and_its_type",
+                wrong_content_type_fails_naming_the_unapplied_stylesheet_and_its_type,
+            ),
+            needs_chromium(
+                status,
+                "buffered_body_size_fails_the_sub_resources_answered_500",
+                buffered_body_size_fails_the_sub_resources_answered_500,
+            ),
+            needs_chromium(
+                status,
+                "a_script_fetching_a_missing_json_file_fails_naming_it",
+                a_script_fetching_a_missing_json_file_fails_naming_it,
+            ),
+        ]
+    }
+
+    /// A test given the Chromium binary, on its own runtime: ignored when Chromium is
+    /// missing, failing with the reason when it is required.
+    fn needs_chromium<T, F>(status: &Arc<Status>, name: &str, test: T) -> Trial
+    where
+        T: FnOnce(PathBuf) -> F + Send + 'static,
+        F: Future<Output = ()>,
+    {
+        let skipped = matches!(**status, Status::Skip(_));
+        let status = Arc::clone(status);
+        Trial::test(format!("browser::{name}"), move || {
+            let Status::Available(Found::Chromium(binary)) = &*status else {
+                return Err(status
+                    .failure()
+                    .unwrap_or_else(|| format!("not Chromium: {status:?}"))
+                    .into());
+            };
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime")
+                .block_on(test(binary.clone()));
+            Ok(())
+        })
+        .with_ignored_flag(skipped)
+    }
+
+    fn workspace() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    /// The reference server as a process, with `switch` on.
+    async fn reference(switch: Option<&str>) -> Server {
+        let spec = TargetSpec::load(&workspace().join("scenarios/targets/reference-process.toml"))
+            .expect("target file");
+        let env: BTreeMap<String, String> = switch
+            .map(|s| ("REFSERVER_REGRESSIONS".to_owned(), s.to_owned()))
+            .into_iter()
+            .collect();
+        boot(&spec, &env, &reqwest::Client::new())
+            .await
+            .unwrap_or_else(|e| panic!("boot: {e}"))
+    }
+
+    /// Loads `url` in a fresh Chromium, closed afterwards; screenshots go to `shots`.
+    async fn load(binary: &Path, url: &str, shots: Option<&Path>) -> PageLoad {
+        let mut chromium = Chromium::launch(binary)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let options = LoadOptions {
+            screenshot_dir: shots.map(Path::to_path_buf),
+            ..LoadOptions::default()
+        };
+        let load = chromium.load(url, &options).await;
+        chromium.close().await;
+        load.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn failures(checks: &[CheckOutcome]) -> Vec<(String, String)> {
+        checks
+            .iter()
+            .filter_map(|c| match &c.verdict {
+                Verdict::Fail { seen, .. } => Some((c.name.clone(), seen.clone())),
+                Verdict::Pass | Verdict::Warn { .. } => None,
+            })
+            .collect()
+    }
+
+    async fn the_reference_server_passes_with_a_screenshot(binary: PathBuf) {
+        let server = reference(None).await;
+        let shots = tempfile::tempdir().expect("temp dir");
+        let page = server.url("/").expect("url").to_string();
+        let load = load(&binary, &page, Some(shots.path())).await;
+        let checks = classify(&load);
+        assert_eq!(failures(&checks), [], "{load:#?}");
+        assert!(
+            load.requests
+                .iter()
+                .any(|r| r.resource_type == "Stylesheet"),
+            "the home page's stylesheet was requested: {load:#?}"
+        );
+        assert!(load.load_time.is_some(), "the load event was timed");
+        let shot = load.screenshot.expect("a screenshot");
+        assert_eq!(shot, shots.path().join("browser-index.png"));
+        let png = std::fs::read(&shot).expect("screenshot written");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    }
+
+    async fn wrong_content_type_fails_naming_the_unapplied_stylesheet_and_its_type(
+        binary: PathBuf,
+    ) {
+        let server = reference(Some("wrong-content-type")).await;
+        let page = server.url("/").expect("url").to_string();
+        let checks = classify(&load(&binary, &page, None).await);
+        let failed = failures(&checks);
+        assert!(
+            failed
+                .iter()
+                .any(|(name, seen)| name.starts_with("browser Stylesheet ")
+                    && name.ends_with(".css")
+                    && seen.contains("applied no rule")
+                    && seen.contains("application/octet-stream")),
+            "{failed:#?}"
+        );
+    }
+
+    async fn buffered_body_size_fails_the_sub_resources_answered_500(binary: PathBuf) {
+        let server = reference(Some("buffered-body-size")).await;
+        let page = server.url("/").expect("url").to_string();
+        let checks = classify(&load(&binary, &page, None).await);
+        let failed = failures(&checks);
+        assert!(
+            failed
+                .iter()
+                .any(|(name, seen)| name.starts_with("browser Stylesheet ")
+                    && seen.contains("status 500")),
+            "{failed:#?}"
+        );
+    }
+
+    async fn a_script_fetching_a_missing_json_file_fails_naming_it(binary: PathBuf) {
+        let site = MockServer::start().await;
+        Mock::given(path("/"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                "<!doctype html><title>t</title><link rel=icon href=data:,>\
+                 <script src=/app.js></script><p>hi</p>",
+                "text/html",
+            ))
+            .mount(&site)
+            .await;
+        Mock::given(path("/app.js"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                "fetch('/data/posts.json').then(r => r.text());",
+                "text/javascript",
+            ))
+            .mount(&site)
+            .await;
+        let page = format!("{}/", site.uri());
+        let checks = classify(&load(&binary, &page, None).await);
+        let failed = failures(&checks);
+        let names: Vec<&str> = failed.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            names,
+            [format!("browser Fetch {}/data/posts.json", site.uri())],
+            "only the missing JSON file fails: {checks:#?}"
+        );
+        assert!(failed[0].1.contains("status 404"), "{failed:#?}");
+    }
+}
