@@ -13,6 +13,7 @@ use anyhow::Context;
 use bench_gate::{InstructionGate, InstructionOutcome, WallClockGate, WallClockMode};
 use clap::{Parser, Subcommand};
 use harness::assets::Require;
+use harness::browser::BrowserSetup;
 use harness::compare::{compare_runs, gate_exit_code, render};
 use harness::exit_codes;
 use harness::probe::ProbeOptions;
@@ -267,12 +268,17 @@ async fn gate(
     };
     // Every gate records the metric deltas, so its report.json can be a later
     // candidate's --baseline-report.
+    let report_dir = report_dir.unwrap_or_else(default_report_dir);
+    // Chromium is looked for once, at the edge; screenshots go beside the reports.
     let options = RunOptions {
         extra_env: env,
         record_metric_deltas: true,
+        browser: BrowserSetup::find(
+            |key| std::env::var_os(key),
+            Some(report_dir.join("screenshots")),
+        ),
         ..RunOptions::default()
     };
-    let report_dir = report_dir.unwrap_or_else(default_report_dir);
     let baseline = match baseline {
         None => None,
         Some(BaselineArg::Report(path)) => {
@@ -290,7 +296,8 @@ async fn gate(
                 Box::new(std::io::stderr()),
                 TerminalMode::detect(),
             ));
-            run_target(&scenarios, &baseline_spec, &options, &mut reporter).await;
+            let baseline_options = options.screenshots_in(report_dir.join("baseline/screenshots"));
+            run_target(&scenarios, &baseline_spec, &baseline_options, &mut reporter).await;
             reporter.finish()?;
             let report = reporter.into_report();
             let files = write_all(&report, &report_dir.join("baseline"))?;

@@ -22,9 +22,13 @@ mod browser {
     use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
-    use harness::browser::{Chromium, LoadOptions, PageLoad, classify};
+    use std::ffi::OsString;
+
+    use harness::browser::{BrowserSetup, Chromium, LoadOptions, PageLoad, classify};
     use harness::outcome::{CheckOutcome, Verdict};
     use harness::prerequisite::{Found, Status};
+    use harness::report::RunReport;
+    use harness::scenario::{RunOptions, Scenario, run_scenarios};
     use harness::server::{Server, TargetSpec, boot};
     use libtest_mimic::Trial;
     use wiremock::matchers::path;
@@ -51,6 +55,23 @@ mod browser {
                 status,
                 "a_script_fetching_a_missing_json_file_fails_naming_it",
                 a_script_fetching_a_missing_json_file_fails_naming_it,
+            ),
+            needs_chromium(
+                status,
+                "the_browser_step_fails_wrong_content_type_with_its_origin_and_screenshots",
+                the_browser_step_fails_wrong_content_type_with_its_origin_and_screenshots,
+            ),
+            // Needs no Chromium: what the step does without one.
+            Trial::test(
+                "browser::without_chromium_the_step_warns_skipped_or_fails_when_required",
+                || {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("tokio runtime")
+                        .block_on(without_chromium_the_step_warns_skipped_or_fails_when_required());
+                    Ok(())
+                },
             ),
         ]
     }
@@ -201,5 +222,93 @@ mod browser {
             "only the missing JSON file fails: {checks:#?}"
         );
         assert!(failed[0].1.contains("status 404"), "{failed:#?}");
+    }
+
+    /// A scenario file of a boot and a browser step on the home page.
+    fn browser_scenario(dir: &Path) -> Scenario {
+        let file = dir.join("browser.toml");
+        std::fs::write(
+            &file,
+            "name = \"browser-home\"\n\
+             description = \"The home page as Chromium renders it.\"\n\
+             [[steps]]\nboot = {}\n\
+             [[steps]]\nbrowser = { pages = [\"/\"] }\n",
+        )
+        .expect("scenario written");
+        Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    async fn run_browser_scenario(
+        switch: Option<&str>,
+        browser: BrowserSetup,
+        dir: &Path,
+    ) -> RunReport {
+        let spec = TargetSpec::load(&workspace().join("scenarios/targets/reference-process.toml"))
+            .expect("target file");
+        let options = RunOptions {
+            extra_env: switch
+                .map(|s| ("REFSERVER_REGRESSIONS".to_owned(), s.to_owned()))
+                .into_iter()
+                .collect(),
+            browser,
+            ..RunOptions::default()
+        };
+        let mut report = RunReport::new();
+        run_scenarios(&[browser_scenario(dir)], &spec, &options, &mut report).await;
+        report
+    }
+
+    async fn the_browser_step_fails_wrong_content_type_with_its_origin_and_screenshots(
+        binary: PathBuf,
+    ) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let setup = |shots: &str| BrowserSetup {
+            chromium: Status::Available(Found::Chromium(binary.clone())),
+            screenshot_dir: Some(dir.path().join(shots)),
+        };
+        let good = run_browser_scenario(None, setup("good"), dir.path()).await;
+        assert_eq!(good.failures().count(), 0, "{good:#?}");
+        assert!(dir.path().join("good/browser-index.png").is_file());
+        let bad = run_browser_scenario(Some("wrong-content-type"), setup("bad"), dir.path()).await;
+        let failed: Vec<_> = bad.failures().map(|(_, check)| check.clone()).collect();
+        assert_eq!(failed.len(), 1, "{failed:#?}");
+        assert!(
+            failed[0].name.ends_with("/static/css/style.css"),
+            "{failed:#?}"
+        );
+        let origin = failed[0].origin.as_ref().expect("an origin");
+        assert_eq!((origin.scenario.as_str(), origin.step), ("browser-home", 1));
+        assert!(dir.path().join("bad/browser-index.png").is_file());
+    }
+
+    async fn without_chromium_the_step_warns_skipped_or_fails_when_required() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let nowhere = |require: &'static str| {
+            BrowserSetup::find(
+                move |key| match key {
+                    "PATH" => Some(OsString::from("/nonexistent")),
+                    "HARNESS_REQUIRE_BROWSER" => Some(OsString::from(require)),
+                    _ => None,
+                },
+                None,
+            )
+        };
+        let skipped = run_browser_scenario(None, nowhere("0"), dir.path()).await;
+        assert_eq!(skipped.failures().count(), 0, "{skipped:#?}");
+        let text = format!("{skipped:?}");
+        assert!(
+            text.contains("skipped") && text.contains("HARNESS_REQUIRE_BROWSER=1"),
+            "{text}"
+        );
+        let required = run_browser_scenario(None, nowhere("1"), dir.path()).await;
+        let failed: Vec<_> = required.failures().map(|(_, c)| c.clone()).collect();
+        assert_eq!(failed.len(), 1, "{failed:#?}");
+        assert!(
+            failed[0]
+                .verdict
+                .expected_and_seen()
+                .is_some_and(|(_, seen)| seen.contains("HARNESS_REQUIRE_BROWSER=1 but no Chromium")),
+            "{failed:#?}"
+        );
     }
 }

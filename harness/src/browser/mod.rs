@@ -14,6 +14,7 @@ mod launch;
 mod load;
 mod locate;
 mod record;
+mod setup;
 
 pub use classify::classify;
 pub use error::{BrowserError, BrowserErrorKind};
@@ -21,3 +22,4 @@ pub use launch::Chromium;
 pub use load::LoadOptions;
 pub use locate::find_chromium;
 pub use record::{ConsoleMessage, FailedRequest, PageLoad, RequestRecord};
+pub use setup::BrowserSetup;

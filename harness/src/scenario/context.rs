@@ -7,6 +7,7 @@ use url::Url;
 
 use super::reference::{Reader, References};
 use super::token_endpoint::TokenEndpoint;
+use crate::browser::BrowserSetup;
 use crate::outcome::CheckOutcome;
 use crate::report::{Observation, ScenarioErrorKind};
 use crate::server::{Server, TargetSpec};
@@ -28,6 +29,8 @@ pub(crate) struct Context<'a> {
     /// Facts the steps observed beyond their checks; the runner reports and clears
     /// them after each step.
     pub(crate) observations: Vec<Observation>,
+    /// Chromium for `browser` steps, as the run found it.
+    pub(crate) browser: &'a BrowserSetup,
 }
 
 impl Context<'_> {

@@ -24,6 +24,8 @@ pub struct RunOptions {
     /// the deltas (for the responsiveness diff of `harness gate --baseline`): costs two
     /// metrics reads per boot.
     pub record_metric_deltas: bool,
+    /// Chromium for `browser` steps, and where their screenshots go.
+    pub browser: crate::browser::BrowserSetup,
 }
 
 impl Default for RunOptions {
@@ -32,7 +34,18 @@ impl Default for RunOptions {
             extra_env: BTreeMap::new(),
             request_timeout: Duration::from_secs(15),
             record_metric_deltas: false,
+            browser: crate::browser::BrowserSetup::default(),
         }
+    }
+}
+
+impl RunOptions {
+    /// The same options with `browser` steps' screenshots written to `dir` (a
+    /// baseline's beside the candidate's, not over them).
+    pub fn screenshots_in(&self, dir: std::path::PathBuf) -> Self {
+        let mut options = self.clone();
+        options.browser.screenshot_dir = Some(dir);
+        options
     }
 }
 
@@ -110,6 +123,7 @@ pub async fn run_scenario(
             token_endpoint: None,
             references: None,
             observations: Vec::new(),
+            browser: &options.browser,
         };
         cx.env
             .extend(variant.env.iter().map(|(k, v)| (k.clone(), v.clone())));

@@ -1,6 +1,7 @@
 //! One step run outside a scenario file, against a server the caller booted: how
 //! `harness probe` drives exactly the traffic step it then writes down.
 
+use crate::browser::BrowserSetup;
 use std::collections::BTreeMap;
 
 use super::context::Context;
@@ -23,6 +24,7 @@ pub(crate) async fn drive_gets(
         Err(why) => return (Some(server), Err(why)),
     };
     let no_env = BTreeMap::new();
+    let no_browser = BrowserSetup::default();
     let mut cx = Context {
         spec,
         client,
@@ -32,6 +34,7 @@ pub(crate) async fn drive_gets(
         token_endpoint: None,
         references: None,
         observations: Vec::new(),
+        browser: &no_browser,
     };
     let result = step.run(&mut cx).await.map_err(|stop| {
         stop.error

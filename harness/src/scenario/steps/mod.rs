@@ -2,6 +2,7 @@
 //! into typed values when the file is loaded, and its execution.
 
 mod boot;
+mod browser;
 mod check_assets;
 mod expect_json;
 mod metric;
@@ -34,6 +35,7 @@ pub(crate) enum RawStep {
     ExpectJson(expect_json::RawExpectJson),
     MockTokenEndpoint(mock_token_endpoint::MockTokenEndpoint),
     Request(request::RawRequest),
+    Browser(browser::RawBrowser),
 }
 
 /// A validated step, ready to run.
@@ -57,6 +59,8 @@ pub(crate) enum Step {
     MockTokenEndpoint(mock_token_endpoint::MockTokenEndpoint),
     /// Send one request and check the response.
     Request(request::Request),
+    /// Load pages in headless Chromium and judge what it saw.
+    Browser(browser::Browser),
 }
 
 impl Step {
@@ -73,6 +77,7 @@ impl Step {
             RawStep::ExpectJson(step) => Step::ExpectJson(step.try_into()?),
             RawStep::MockTokenEndpoint(step) => Step::MockTokenEndpoint(step),
             RawStep::Request(step) => Step::Request(step.try_into()?),
+            RawStep::Browser(step) => Step::Browser(step.try_into()?),
         })
     }
 
@@ -109,6 +114,7 @@ impl Step {
             Step::ExpectJson(step) => step.run(cx).await,
             Step::MockTokenEndpoint(step) => step.run(cx).await,
             Step::Request(step) => step.run(cx).await,
+            Step::Browser(step) => step.run(cx).await,
         }
     }
 }
