@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond cargo, from Debian's (or Ubuntu's)
 # packages: nginx-light (the third-party reference server of the foreign-server suite
-# and the side-by-side HTTP reference) and python3 (its `http.server` is the fairness
-# test's server without Range or ETags). Installs only what is missing; a no-op when
-# both are there. Uses sudo when not root.
+# and the side-by-side HTTP reference), python3 (its `http.server` is the fairness
+# test's server without Range or ETags) and chromium (the headless browser of the
+# `browser` step and tests/browser.rs). Installs only what is missing; a no-op when
+# all three are there. Uses sudo when not root.
 set -euo pipefail
 
 packages=()
@@ -13,8 +14,11 @@ fi
 if ! command -v python3 >/dev/null 2>&1; then
     packages+=(python3-minimal)
 fi
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    packages+=(chromium)
+fi
 if [ ${#packages[@]} -eq 0 ]; then
-    echo "install-prerequisites: nginx and python3 already installed"
+    echo "install-prerequisites: nginx, python3 and chromium already installed"
     exit 0
 fi
 sudo=()
