@@ -14,7 +14,11 @@ fi
 if ! command -v python3 >/dev/null 2>&1; then
     packages+=(python3-minimal)
 fi
-if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+# HARNESS_CHROMIUM names a Chromium-based browser already there (GitHub's Ubuntu
+# runners ship Google Chrome; Ubuntu's `chromium` package is only a snap wrapper).
+if [ -n "${HARNESS_CHROMIUM:-}" ] && [ -x "$HARNESS_CHROMIUM" ]; then
+    :
+elif ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
     packages+=(chromium)
 fi
 if [ ${#packages[@]} -eq 0 ]; then
