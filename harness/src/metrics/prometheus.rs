@@ -287,17 +287,23 @@ impl FromStr for PromSelector {
 
 impl fmt::Display for PromSelector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)?;
-        if !self.labels.is_empty() {
-            let labels: Vec<String> = self
-                .labels
-                .iter()
-                .map(|(k, v)| format!("{k}={v:?}"))
-                .collect();
-            write!(f, "{{{}}}", labels.join(","))?;
-        }
-        Ok(())
+        write_series(f, &self.name, &self.labels)
     }
+}
+
+/// `name{label="value",...}`, as the exposition format writes a series (no braces
+/// without labels): selectors and series ids print alike.
+pub(crate) fn write_series(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    labels: &BTreeMap<String, String>,
+) -> fmt::Result {
+    f.write_str(name)?;
+    if !labels.is_empty() {
+        let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+        write!(f, "{{{}}}", labels.join(","))?;
+    }
+    Ok(())
 }
 
 impl PromSelector {

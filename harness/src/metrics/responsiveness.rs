@@ -14,7 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::prometheus::{Series, SeriesKind};
+use super::prometheus::{Series, SeriesKind, write_series};
 
 /// A candidate delta below this fraction of the baseline's is a regression.
 pub const FELL_BELOW: f64 = 0.5;
@@ -45,16 +45,7 @@ impl SeriesId {
 
 impl fmt::Display for SeriesId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)?;
-        if !self.labels.is_empty() {
-            let labels: Vec<String> = self
-                .labels
-                .iter()
-                .map(|(k, v)| format!("{k}={v:?}"))
-                .collect();
-            write!(f, "{{{}}}", labels.join(","))?;
-        }
-        Ok(())
+        write_series(f, &self.name, &self.labels)
     }
 }
 
