@@ -8,6 +8,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -194,6 +195,48 @@ pub fn run_suite(
         }
     }
     libtest_mimic::run(&args, trials).exit()
+}
+
+/// A trial of a suite run by [`run_suite`] that needs a binary (nginx, Chromium):
+/// given the binary, on its own current-thread runtime (as `#[tokio::test]` does);
+/// ignored when the binary is missing, failing with the reason when it is required (or
+/// when run anyway with `--ignored`).
+pub fn binary_trial<T, F>(status: &Arc<Status>, name: String, test: T) -> Trial
+where
+    T: FnOnce(PathBuf) -> F + Send + 'static,
+    F: Future<Output = ()>,
+{
+    let skipped = matches!(**status, Status::Skip(_));
+    let status = Arc::clone(status);
+    Trial::test(name, move || {
+        let binary = match &*status {
+            Status::Available(found) => found.binary().map(Path::to_path_buf),
+            _ => None,
+        };
+        let Some(binary) = binary else {
+            return Err(status
+                .failure()
+                .unwrap_or_else(|| format!("not a binary: {status:?}"))
+                .into());
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot build a tokio runtime: {e}"))?
+            .block_on(test(binary));
+        Ok(())
+    })
+    .with_ignored_flag(skipped)
+}
+
+impl Found {
+    /// The binary to run, for the prerequisites that are one.
+    pub fn binary(&self) -> Option<&Path> {
+        match self {
+            Found::Nginx(binary) | Found::Chromium(binary) => Some(binary),
+            Found::DockerEngine { .. } => None,
+        }
+    }
 }
 
 impl Status {

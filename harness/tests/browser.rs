@@ -26,7 +26,7 @@ mod browser {
 
     use harness::browser::{BrowserSetup, Chromium, LoadOptions, PageLoad, classify};
     use harness::outcome::{CheckOutcome, Verdict};
-    use harness::prerequisite::{Found, Status};
+    use harness::prerequisite::{self, Found, Status};
     use harness::report::RunReport;
     use harness::scenario::{RunOptions, Scenario, run_scenarios};
     use harness::server::{Server, TargetSpec, boot};
@@ -76,30 +76,13 @@ mod browser {
         ]
     }
 
-    /// A test given the Chromium binary, on its own runtime: ignored when Chromium is
-    /// missing, failing with the reason when it is required.
+    /// A test given the Chromium binary: see `prerequisite::binary_trial`.
     fn needs_chromium<T, F>(status: &Arc<Status>, name: &str, test: T) -> Trial
     where
         T: FnOnce(PathBuf) -> F + Send + 'static,
         F: Future<Output = ()>,
     {
-        let skipped = matches!(**status, Status::Skip(_));
-        let status = Arc::clone(status);
-        Trial::test(format!("browser::{name}"), move || {
-            let Status::Available(Found::Chromium(binary)) = &*status else {
-                return Err(status
-                    .failure()
-                    .unwrap_or_else(|| format!("not Chromium: {status:?}"))
-                    .into());
-            };
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime")
-                .block_on(test(binary.clone()));
-            Ok(())
-        })
-        .with_ignored_flag(skipped)
+        prerequisite::binary_trial(status, format!("browser::{name}"), test)
     }
 
     fn workspace() -> PathBuf {

@@ -36,7 +36,7 @@ mod foreign_server {
         AssetOptions, Require, RowAnswer, StaticDir, Table, check_site, row_answers,
     };
     use harness::outcome::{CheckOutcome, Verdict};
-    use harness::prerequisite::{Found, Status};
+    use harness::prerequisite::{self, Status};
     use harness::server::nginx::Nginx;
     use harness::server::{TargetSpec, boot};
     use libtest_mimic::Trial;
@@ -66,31 +66,13 @@ mod foreign_server {
         ]
     }
 
-    /// A test given the nginx binary, run on its own current-thread runtime (as
-    /// `#[tokio::test]` does): ignored when nginx is missing, failing with the reason
-    /// when it is required (or when run anyway with `--ignored`).
+    /// A test given the nginx binary: see `prerequisite::binary_trial`.
     fn needs_nginx<T, F>(status: &Arc<Status>, name: &str, test: T) -> Trial
     where
         T: FnOnce(PathBuf) -> F + Send + 'static,
         F: Future<Output = ()>,
     {
-        let skipped = matches!(**status, Status::Skip(_));
-        let status = Arc::clone(status);
-        Trial::test(format!("foreign_server::{name}"), move || {
-            let Status::Available(Found::Nginx(binary)) = &*status else {
-                return Err(status
-                    .failure()
-                    .unwrap_or_else(|| format!("not nginx: {status:?}"))
-                    .into());
-            };
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime")
-                .block_on(test(binary.clone()));
-            Ok(())
-        })
-        .with_ignored_flag(skipped)
+        prerequisite::binary_trial(status, format!("foreign_server::{name}"), test)
     }
 
     fn fixture_site() -> PathBuf {
