@@ -45,8 +45,10 @@ enum Command {
         /// Scenario files to run (default: every scenarios/*.toml).
         #[arg(long = "scenario")]
         scenarios: Vec<PathBuf>,
-        /// Where junit.xml, report.json and summary.md go.
-        #[arg(long)]
+        /// Where junit.xml, report.json and summary.md go (default: target/rc-report).
+        /// The variable lets a CI script keep several runs apart without changing the
+        /// command it runs.
+        #[arg(long, env = "HARNESS_REPORT_DIR")]
         report_dir: Option<PathBuf>,
         /// Extra environment for every boot, KEY=VALUE (repeatable); with --baseline,
         /// the baseline's boots get it too.
