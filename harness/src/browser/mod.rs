@@ -5,7 +5,8 @@
 //! whose type is wrong and waits on stalls. This module finds Chromium
 //! ([`find_chromium`]; whether it is required is
 //! [`crate::prerequisite::Prerequisite::Chromium`]'s), drives it ([`Chromium`]), records one page load
-//! ([`PageLoad`]) and turns it into checks ([`classify`]).
+//! ([`PageLoad`]) and turns it into checks ([`classify`]); `load_pages` does all of
+//! that for a step's pages in one Chromium, for the `browser` and `check-assets` steps.
 
 mod cdp;
 mod classify;
@@ -13,6 +14,7 @@ mod error;
 mod launch;
 mod load;
 mod locate;
+mod pages;
 mod record;
 mod setup;
 
@@ -21,5 +23,6 @@ pub use error::{BrowserError, BrowserErrorKind};
 pub use launch::Chromium;
 pub use load::LoadOptions;
 pub use locate::find_chromium;
+pub(crate) use pages::load_pages;
 pub use record::{ConsoleMessage, FailedRequest, PageLoad, RequestRecord};
 pub use setup::BrowserSetup;
