@@ -97,6 +97,12 @@ enum Command {
         /// Where reports go (none when omitted).
         #[arg(long)]
         report_dir: Option<PathBuf>,
+        /// Also load each page in headless Chromium: judged as a `browser` step
+        /// judges it, and what only the browser requested (script fetches, preloaded
+        /// fonts, `srcset` choices) gets the asset checks too. Without Chromium this
+        /// warns, or fails when HARNESS_REQUIRE_BROWSER=1.
+        #[arg(long)]
+        browser: bool,
     },
     /// Compare criterion results with budgets (or gungraun instruction counts with their
     /// committed baseline); print a Markdown table; exit 1 on a breach.
@@ -188,12 +194,14 @@ fn main() -> ExitCode {
             static_prefix,
             require,
             report_dir,
+            browser,
         } => runtime.block_on(check_assets(
             url,
             pages,
             static_dir.map(|dir| (dir, static_prefix)),
             require,
             report_dir,
+            browser,
         )),
         Command::BenchGate {
             instructions: Some(summary),
@@ -424,22 +432,31 @@ async fn probe(target: PathBuf, out: Option<PathBuf>) -> anyhow::Result<i32> {
 
 /// `harness check-assets`: the one-step scenario of a `check-assets` step, run by the
 /// scenario runner against the server at `url`, taken as it runs (no readiness probe:
-/// a page that does not answer is a failed check, exit 1).
+/// a page that does not answer is a failed check, exit 1). With `browser`, Chromium is
+/// looked for here, at the edge; screenshots go beside the reports, when there are.
 async fn check_assets(
     url: url::Url,
     pages: Vec<String>,
     static_dir: Option<(PathBuf, String)>,
     require: Vec<String>,
     report_dir: Option<PathBuf>,
+    browser: bool,
 ) -> anyhow::Result<i32> {
     let require = Require::parse(require.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
     let spec = TargetSpec::running_at(&url);
-    let scenario = Scenario::check_assets(pages, static_dir, require);
+    let scenario = Scenario::check_assets(pages, static_dir, require, browser);
+    let mut options = RunOptions::default();
+    if browser {
+        options.browser = BrowserSetup::find(
+            |key| std::env::var_os(key),
+            report_dir.as_ref().map(|dir| dir.join("screenshots")),
+        );
+    }
     let mut reporter = Fanout::new().with(TerminalReporter::new(
         Box::new(std::io::stderr()),
         TerminalMode::detect(),
     ));
-    run_scenarios(&[scenario], &spec, &RunOptions::default(), &mut reporter).await;
+    run_scenarios(&[scenario], &spec, &options, &mut reporter).await;
     finish(reporter, report_dir)
 }
 

@@ -3,7 +3,10 @@
 //! stylesheet (served as `application/octet-stream`) and the failure names it and its
 //! type; with `buffered-body-size` the
 //! sub-resources answer 500; a page whose script fetches a missing JSON file fails
-//! naming that file.
+//! naming that file. `check-assets` with the browser: what only a script fetches gets
+//! the crawl's HTTP checks (through the `harness check-assets --browser` binary), and
+//! a scenario's `check-assets = { browser = true }` fails `wrong-content-type` both
+//! ways, the crawl's Content-Type check and the browser's unapplied stylesheet.
 //!
 //! Needs Chromium (`HARNESS_CHROMIUM`, else `chromium` or `chromium-browser` on `PATH`;
 //! `apt-get install chromium`). Without it the tests are reported ignored (skipped)
@@ -31,7 +34,7 @@ mod browser {
     use harness::scenario::{RunOptions, Scenario, run_scenarios};
     use harness::server::{Server, TargetSpec, boot};
     use libtest_mimic::Trial;
-    use wiremock::matchers::path;
+    use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     pub(crate) fn trials(status: &Arc<Status>) -> Vec<Trial> {
@@ -60,6 +63,16 @@ mod browser {
                 status,
                 "the_browser_step_fails_wrong_content_type_with_its_origin_and_screenshots",
                 the_browser_step_fails_wrong_content_type_with_its_origin_and_screenshots,
+            ),
+            needs_chromium(
+                status,
+                "check_assets_browser_checks_what_only_a_script_fetched_through_the_cli",
+                check_assets_browser_checks_what_only_a_script_fetched_through_the_cli,
+            ),
+            needs_chromium(
+                status,
+                "check_assets_browser_fails_wrong_content_type_both_ways",
+                check_assets_browser_fails_wrong_content_type_both_ways,
             ),
             // Needs no Chromium: what the step does without one.
             Trial::test(
@@ -292,6 +305,155 @@ mod browser {
                 .expected_and_seen()
                 .is_some_and(|(_, seen)| seen.contains("HARNESS_REQUIRE_BROWSER=1 but no Chromium")),
             "{failed:#?}"
+        );
+    }
+
+    /// A page whose script fetches `/data.json`, which answers GET but not HEAD
+    /// (wiremock's 404): only the crawl's HEAD check can see it, and only once the
+    /// browser has found the file.
+    async fn script_fetching_site() -> MockServer {
+        let site = MockServer::start().await;
+        Mock::given(path("/"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                "<!doctype html><title>t</title><link rel=icon href=data:,>\
+                 <script src=/app.js></script><p>hi</p>",
+                "text/html",
+            ))
+            .mount(&site)
+            .await;
+        Mock::given(path("/app.js"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                "fetch('/data.json').then(r => r.json());",
+                "text/javascript",
+            ))
+            .mount(&site)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/data.json"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("{\"a\": 1}", "application/json"))
+            .mount(&site)
+            .await;
+        site
+    }
+
+    async fn check_assets_browser_checks_what_only_a_script_fetched_through_the_cli(
+        binary: PathBuf,
+    ) {
+        let site = script_fetching_site().await;
+        // The crawl alone never sees /data.json.
+        let scenario =
+            Scenario::check_assets(vec!["/".to_owned()], None, Default::default(), false);
+        let url = url::Url::parse(&site.uri()).expect("url");
+        let mut crawl = RunReport::new();
+        run_scenarios(
+            &[scenario],
+            &TargetSpec::running_at(&url),
+            &RunOptions::default(),
+            &mut crawl,
+        )
+        .await;
+        let text = format!("{crawl:?}");
+        assert!(!text.contains("data.json"), "{text}");
+
+        // With --browser, it gets the crawl's checks, named as found by the browser.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["check-assets", &site.uri(), "--browser", "--report-dir"])
+            .arg(dir.path())
+            .env("HARNESS_CHROMIUM", &binary)
+            .env("HARNESS_REQUIRE_BROWSER", "1")
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(std::time::Duration::from_secs(120), run)
+            .await
+            .expect("harness check-assets --browser ended within 120 s")
+            .expect("harness runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        let json = std::fs::read_to_string(dir.path().join("report.json")).expect("report.json");
+        let report: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        let checks = report["scenarios"][0]["checks"]
+            .as_array()
+            .expect("checks")
+            .clone();
+        let failed: Vec<(&str, &str)> = checks
+            .iter()
+            .filter(|c| c["verdict"] == "fail")
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap_or_default(),
+                    c["location"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        // HEAD, and the conformance rows that use it: all of /data.json, all named so.
+        let location = format!(
+            "{}/data.json (browser Fetch on {}/)",
+            site.uri(),
+            site.uri()
+        );
+        assert!(
+            failed.contains(&("HEAD /data.json (found by the browser)", location.as_str())),
+            "{json}"
+        );
+        assert!(
+            failed
+                .iter()
+                .all(|(name, _)| name.ends_with(" /data.json (found by the browser)")),
+            "{failed:#?}"
+        );
+        // The browser itself saw the page load, with its load time in the report.
+        let load = checks
+            .iter()
+            .find(|c| c["name"] == format!("browser load {}/", site.uri()))
+            .unwrap_or_else(|| panic!("the page's browser check: {json}"));
+        assert_eq!(load["verdict"], "pass", "{load}");
+        assert!(
+            load["duration_ms"].as_f64().is_some_and(|ms| ms > 0.0),
+            "{load}"
+        );
+        assert!(dir.path().join("screenshots/browser-index.png").is_file());
+    }
+
+    async fn check_assets_browser_fails_wrong_content_type_both_ways(binary: PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("check-assets-browser.toml");
+        std::fs::write(
+            &file,
+            "name = \"check-assets-browser\"\n\
+             description = \"The crawl and Chromium on the home page.\"\n\
+             [[steps]]\nboot = {}\n\
+             [[steps]]\ncheck-assets = { pages = [\"/\"], browser = true }\n",
+        )
+        .expect("scenario written");
+        let scenario = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        let spec = TargetSpec::load(&workspace().join("scenarios/targets/reference-process.toml"))
+            .expect("target file");
+        let options = RunOptions {
+            extra_env: [(
+                "REFSERVER_REGRESSIONS".to_owned(),
+                "wrong-content-type".to_owned(),
+            )]
+            .into(),
+            browser: BrowserSetup {
+                chromium: Status::Available(Found::Chromium(binary)),
+                screenshot_dir: None,
+            },
+            ..RunOptions::default()
+        };
+        let mut report = RunReport::new();
+        run_scenarios(&[scenario], &spec, &options, &mut report).await;
+        let failed: Vec<String> = report.failures().map(|(_, c)| c.name.clone()).collect();
+        assert!(
+            failed.contains(&"Content-Type /static/css/style.css".to_owned()),
+            "the crawl's check: {failed:#?}"
+        );
+        assert!(
+            failed
+                .iter()
+                .any(|n| n.starts_with("browser Stylesheet ")
+                    && n.ends_with("/static/css/style.css")),
+            "the browser's check: {failed:#?}"
         );
     }
 }

@@ -127,6 +127,7 @@ async fn python_http_server_passes_with_warnings_and_fails_when_range_is_require
         vec!["/".to_owned()],
         Some((fixture_site().join("static"), "/static/".to_owned())),
         Require::default(),
+        false,
     );
     let mut report = RunReport::new();
     let spec = TargetSpec::running_at(&server.base);

@@ -237,7 +237,10 @@ pub(crate) async fn check_site_counted(
                         .filter(|_| sample.as_ref().is_some_and(|s| s.contains(&i))),
                 };
                 async move {
-                    let (outcomes, facts) = check_asset(client, asset, plan).await;
+                    let (mut outcomes, facts) = check_asset(client, asset, plan).await;
+                    if asset.by_browser {
+                        outcomes.iter_mut().for_each(|o| found_by_browser(o, asset));
+                    }
                     (asset.url.to_string(), outcomes, facts)
                 }
             })
@@ -256,6 +259,19 @@ pub(crate) async fn check_site_counted(
         assets,
         facts,
     }
+}
+
+/// Names a check of an asset only the browser found as such, and says where: no page,
+/// sheet or manifest names it, so a reader must know to load the page to see it.
+fn found_by_browser(outcome: &mut CheckOutcome, asset: &Asset) {
+    outcome.name.push_str(" (found by the browser)");
+    let pages: Vec<&str> = asset.found_in.iter().map(url::Url::as_str).collect();
+    outcome.location = format!(
+        "{} ({} on {})",
+        outcome.location,
+        asset.via,
+        pages.join(", ")
+    );
 }
 
 /// Which assets (by index) get the conformance table: all of them, or for a site with
@@ -463,6 +479,7 @@ mod tests {
             found_in: Vec::new(),
             via: "static dir",
             size_on_disk: None,
+            by_browser: false,
         };
         let small: Vec<Asset> = (0..10).map(|i| asset(format!("/{i}.css"))).collect();
         let (sample, outcome) = conformance_sample(&small, &table);

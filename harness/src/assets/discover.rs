@@ -49,6 +49,9 @@ pub struct AssetOptions {
     pub conformance: bool,
     /// How slow a small file may be on a reused connection before it is a stall.
     pub stall_limit: StallLimit,
+    /// What a browser requested loading the pages (see [`super::links_from_browser`]):
+    /// those the crawl does not find are checked too, marked as found by the browser.
+    pub from_browser: Vec<Link>,
 }
 
 impl AssetOptions {
@@ -62,6 +65,7 @@ impl AssetOptions {
             require: Require::default(),
             conformance: true,
             stall_limit: StallLimit::default(),
+            from_browser: Vec::new(),
         }
     }
 }
@@ -80,6 +84,9 @@ pub struct Asset {
     pub via: &'static str,
     /// Bytes on disk, when the file is in the static dir.
     pub size_on_disk: Option<u64>,
+    /// Found only by a browser loading the pages (`via` says how it was requested):
+    /// its checks say so, since no page, sheet or manifest names it.
+    pub by_browser: bool,
 }
 
 /// What a crawl found, and what went wrong while crawling.
@@ -170,6 +177,15 @@ pub async fn discover(client: &reqwest::Client, options: &AssetOptions) -> Disco
         crawl.add_read(results);
     }
 
+    // Last, what only the browser found: a link the crawl also found is the crawl's.
+    // A stylesheet found this way is checked, not parsed: what it references and the
+    // page uses, the browser requested too.
+    for link in &options.from_browser {
+        if !options.start_urls.contains(&link.url) {
+            crawl.add_browser_link(link.clone());
+        }
+    }
+
     let count = crawl.assets.len();
     let location = if options.start_urls.is_empty() {
         options
@@ -236,6 +252,7 @@ impl Crawl {
                 found_in: Vec::new(),
                 via: link.via,
                 size_on_disk: None,
+                by_browser: false,
             });
         if link.expect.strictness() > asset.expect.strictness() {
             asset.expect = link.expect;
@@ -243,6 +260,31 @@ impl Crawl {
         }
         if !asset.found_in.contains(&link.found_in) {
             asset.found_in.push(link.found_in);
+        }
+    }
+
+    /// A link from the browser's requests, unless the crawl found its URL.
+    fn add_browser_link(&mut self, link: Link) {
+        match self.assets.get_mut(&link.url) {
+            Some(asset) if asset.by_browser => {
+                if !asset.found_in.contains(&link.found_in) {
+                    asset.found_in.push(link.found_in);
+                }
+            }
+            Some(_) => {}
+            None => {
+                self.assets.insert(
+                    link.url.clone(),
+                    Asset {
+                        url: link.url,
+                        expect: link.expect,
+                        found_in: vec![link.found_in],
+                        via: link.via,
+                        size_on_disk: None,
+                        by_browser: true,
+                    },
+                );
+            }
         }
     }
 
@@ -254,6 +296,7 @@ impl Crawl {
             found_in: Vec::new(),
             via: VIA_STATIC_DIR,
             size_on_disk: None,
+            by_browser: false,
         });
         if expect.strictness() > asset.expect.strictness() {
             asset.expect = expect;

@@ -208,6 +208,7 @@ mod tests {
     fn request(url: &str, kind: &str, status: u16) -> RequestRecord {
         RequestRecord {
             url: url.to_owned(),
+            method: "GET".to_owned(),
             resource_type: kind.to_owned(),
             status: Some(status),
             mime_type: Some("text/html".to_owned()),

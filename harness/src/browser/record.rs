@@ -13,6 +13,8 @@ use serde_json::Value;
 pub struct RequestRecord {
     /// The URL requested.
     pub url: String,
+    /// The HTTP method (`GET`, `POST`, ...): only GETs can be fetched again by the crawl.
+    pub method: String,
     /// The browser's resource type: `Document`, `Stylesheet`, `Script`, `Fetch`, ...
     pub resource_type: String,
     /// The HTTP status, when a response arrived.
@@ -130,6 +132,7 @@ impl Recorder {
                 self.closed.remove(&id);
                 self.load.requests.push(RequestRecord {
                     url: str_at(params, "/request/url").unwrap_or_default(),
+                    method: str_at(params, "/request/method").unwrap_or_else(|| "GET".into()),
                     resource_type: str_at(params, "/type").unwrap_or_else(|| "Other".into()),
                     status: None,
                     mime_type: None,

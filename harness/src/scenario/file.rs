@@ -141,11 +141,13 @@ impl Scenario {
     /// The one-step scenario `harness check-assets` runs against a server already
     /// running (`TargetSpec::running_at`): a `check-assets` step over `pages` (`/`
     /// when none), and over every file of `static_dir` (as given, and the URL prefix it
-    /// is served under), with no `boot` step.
+    /// is served under), with no `boot` step; with `browser`, each page is loaded in
+    /// Chromium too (`check-assets = { browser = true }`).
     pub fn check_assets(
         pages: Vec<String>,
         static_dir: Option<(PathBuf, String)>,
         require: Require,
+        browser: bool,
     ) -> Self {
         let pages = if pages.is_empty() {
             vec!["/".to_owned()]
@@ -157,7 +159,9 @@ impl Scenario {
             description: "every asset of a running site, checked ad hoc".to_owned(),
             catches: Vec::new(),
             variants: Vec::new(),
-            steps: vec![Step::check_assets_as_running(pages, static_dir, require)],
+            steps: vec![Step::check_assets_as_running(
+                pages, static_dir, require, browser,
+            )],
             path: PathBuf::new(),
         }
     }

@@ -1,6 +1,8 @@
 //! `check-assets = { pages = ["/"], static_dir = "...", url_prefix = "/static/" }`:
 //! crawl the pages (and the files of a static directory) and check every asset. Also
 //! the one step of `harness check-assets`, against a server already running.
+//! `browser = true` also loads each page in Chromium, judged as the `browser` step
+//! judges it, and adds what only the browser requested to the assets checked.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,7 +11,10 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::Step;
-use crate::assets::{AssetOptions, Require, SiteCheck, StallLimit, StaticDir, check_site_counted};
+use crate::assets::{
+    AssetOptions, Require, SiteCheck, StallLimit, StaticDir, check_site_counted, links_from_browser,
+};
+use crate::browser::load_pages;
 use crate::outcome::{CheckKind, CheckOutcome, Verdict};
 use crate::report::{Observation, ScenarioErrorKind};
 use crate::scenario::context::{Context, Stop};
@@ -28,6 +33,9 @@ pub(crate) struct RawCheckAssets {
     /// Features the server must support: `range`, `validators`.
     #[serde(default)]
     require: Vec<String>,
+    /// Also load the pages in Chromium.
+    #[serde(default)]
+    browser: bool,
 }
 
 fn static_prefix() -> String {
@@ -48,6 +56,8 @@ pub(crate) struct CheckAssets {
     min_assets: Option<usize>,
     /// What not supporting fails instead of warns.
     require: Require,
+    /// Load the pages in Chromium too: its checks, and its requests as assets.
+    browser: bool,
     meets: Meets,
 }
 
@@ -70,17 +80,19 @@ impl Step {
     /// The one step of `harness check-assets`: crawl `pages` of the target file's
     /// server as it runs (see [`Meets::AsRunning`]), and every file of `static_dir`
     /// (a path as given, and the URL prefix it is served under); no asset-count floor
-    /// beyond the crawl's own.
+    /// beyond the crawl's own; with `browser`, the pages loaded in Chromium too.
     pub(crate) fn check_assets_as_running(
         pages: Vec<String>,
         static_dir: Option<(PathBuf, String)>,
         require: Require,
+        browser: bool,
     ) -> Self {
         Self::CheckAssets(CheckAssets {
             pages,
             static_dir,
             min_assets: None,
             require,
+            browser,
             meets: Meets::AsRunning,
         })
     }
@@ -100,6 +112,7 @@ impl CheckAssets {
             static_dir: raw.static_dir.map(|d| (dir.join(d), raw.url_prefix)),
             min_assets: Some(raw.min_assets),
             require,
+            browser: raw.browser,
             meets: Meets::Booted,
         })
     }
@@ -137,7 +150,23 @@ impl CheckAssets {
             .iter()
             .map(|p| cx.url(target, p))
             .collect::<Result<Vec<_>, _>>()?;
+        // Chromium first: what it requested joins the crawl's assets.
+        let seen = if self.browser {
+            let seen = load_pages(
+                cx.browser,
+                &start_urls,
+                "check-assets",
+                self.pages.join(", "),
+            )
+            .await;
+            Some(seen)
+        } else {
+            None
+        };
         let mut options = AssetOptions::new(start_urls);
+        if let Some(seen) = &seen {
+            options.from_browser = seen.loads.iter().flat_map(links_from_browser).collect();
+        }
         options.require = self.require;
         if let Some(ms) = cx.spec.keepalive_stall_ms {
             options.stall_limit = StallLimit(Duration::from_millis(ms));
@@ -169,6 +198,9 @@ impl CheckAssets {
                 started.elapsed(),
             ));
         }
+        if let Some(seen) = seen {
+            outcomes.extend(seen.checks);
+        }
         Ok(outcomes)
     }
 }
@@ -186,7 +218,8 @@ mod tests {
     /// `harness check-assets URL --page PAGE`, as `main` runs it.
     async fn check_assets(url: &str, page: &str) -> RunReport {
         let url = url::Url::parse(url).expect("url");
-        let scenario = Scenario::check_assets(vec![page.to_owned()], None, Default::default());
+        let scenario =
+            Scenario::check_assets(vec![page.to_owned()], None, Default::default(), false);
         let mut report = RunReport::new();
         let spec = TargetSpec::running_at(&url);
         run_scenarios(&[scenario], &spec, &RunOptions::default(), &mut report).await;
