@@ -9,7 +9,9 @@ use crate::outcome::{CheckKind, CheckOutcome, Severity, Verdict};
 use super::record::PageLoad;
 
 /// The checks one page load makes: one for the page itself, then one per problem,
-/// each naming the page, the sub-resource and the browser's own reason.
+/// each naming the page, the sub-resource and the browser's own reason. The page's
+/// check lasts its load time (navigation to the load event), so `report.json` carries
+/// it as that check's `duration_ms` (what `ci/time-browser.sh` reads).
 pub fn classify(load: &PageLoad) -> Vec<CheckOutcome> {
     let page = &load.page;
     let document = load
