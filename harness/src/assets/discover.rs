@@ -534,6 +534,47 @@ mod tests {
         assert!(assets[1].found_in.is_empty());
     }
 
+    #[test]
+    fn the_browser_adds_only_what_the_crawl_did_not_find_with_every_page() {
+        let mut crawl = Crawl::default();
+        crawl.add_link(link(
+            "http://h/a.css",
+            Expect::Stylesheet,
+            "http://h/",
+            "link[rel=stylesheet]",
+        ));
+        crawl.add_browser_link(link(
+            "http://h/a.css",
+            Expect::Stylesheet,
+            "http://h/",
+            "browser Stylesheet",
+        ));
+        crawl.add_browser_link(link(
+            "http://h/data.json",
+            Expect::Any,
+            "http://h/",
+            "browser Fetch",
+        ));
+        crawl.add_browser_link(link(
+            "http://h/data.json",
+            Expect::Any,
+            "http://h/two",
+            "browser Fetch",
+        ));
+        let assets: Vec<Asset> = crawl.assets.into_values().collect();
+        let seen: Vec<(&str, &str, bool, usize)> = assets
+            .iter()
+            .map(|a| (a.url.path(), a.via, a.by_browser, a.found_in.len()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("/a.css", "link[rel=stylesheet]", false, 1),
+                ("/data.json", "browser Fetch", true, 2),
+            ]
+        );
+    }
+
     #[tokio::test]
     async fn static_dir_lists_files_as_encoded_urls_and_rejects_missing_or_empty_dirs() {
         let tmp = tempfile::tempdir().expect("temp dir");
