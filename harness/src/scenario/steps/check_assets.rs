@@ -152,14 +152,8 @@ impl CheckAssets {
             .collect::<Result<Vec<_>, _>>()?;
         // Chromium first: what it requested joins the crawl's assets.
         let seen = if self.browser {
-            let seen = load_pages(
-                cx.browser,
-                &start_urls,
-                "check-assets",
-                self.pages.join(", "),
-            )
-            .await;
-            Some(seen)
+            let where_ = self.pages.join(", ");
+            Some(load_pages(cx.browser, &start_urls, "check-assets", where_).await)
         } else {
             None
         };
