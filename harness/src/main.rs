@@ -78,32 +78,7 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Check every asset of a running site, ad hoc.
-    CheckAssets {
-        /// The site's base URL, e.g. http://127.0.0.1:8000/.
-        url: url::Url,
-        /// Pages to crawl, relative to URL (default: /).
-        #[arg(long = "page")]
-        pages: Vec<String>,
-        /// Also check every file under this directory...
-        #[arg(long)]
-        static_dir: Option<PathBuf>,
-        /// ...served under this URL path.
-        #[arg(long, default_value = "/static/")]
-        static_prefix: String,
-        /// Features the site must support, so that their absence fails instead of
-        /// warning: `range`, `validators` (repeatable or comma-separated).
-        #[arg(long, value_delimiter = ',', value_parser = ["range", "validators"])]
-        require: Vec<String>,
-        /// Where reports go (none when omitted).
-        #[arg(long)]
-        report_dir: Option<PathBuf>,
-        /// Also load each page in headless Chromium: judged as a `browser` step
-        /// judges it, and what only the browser requested (script fetches, preloaded
-        /// fonts, `srcset` choices) gets the asset checks too. Without Chromium this
-        /// warns, or fails when HARNESS_REQUIRE_BROWSER=1.
-        #[arg(long)]
-        browser: bool,
-    },
+    CheckAssets(CheckAssetsArgs),
     /// Compare criterion results with budgets (or gungraun instruction counts with their
     /// committed baseline); print a Markdown table; exit 1 on a breach.
     BenchGate {
@@ -144,6 +119,33 @@ enum Command {
         #[arg(long, requires = "instructions")]
         advisory_budgets: bool,
     },
+}
+
+/// `harness check-assets`'s arguments, as given.
+#[derive(clap::Args)]
+struct CheckAssetsArgs {
+    /// The site's base URL, e.g. http://127.0.0.1:8000/.
+    url: url::Url,
+    /// Pages to crawl, relative to URL (default: /).
+    #[arg(long = "page")]
+    pages: Vec<String>,
+    /// Also check every file under this directory...
+    #[arg(long)]
+    static_dir: Option<PathBuf>,
+    /// ...served under this URL path.
+    #[arg(long, default_value = "/static/")]
+    static_prefix: String,
+    /// Features the site must support, so that their absence fails instead of
+    /// warning: `range`, `validators` (repeatable or comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = ["range", "validators"])]
+    require: Vec<String>,
+    /// Where reports go (none when omitted).
+    #[arg(long)]
+    report_dir: Option<PathBuf>,
+    /// Also load each page in Chromium, judged as a `browser` step; what only it
+    /// requested (script fetches, preloaded fonts, `srcset` choices) is checked too.
+    #[arg(long)]
+    browser: bool,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -187,22 +189,7 @@ fn main() -> ExitCode {
             ))
         }
         Command::Probe { target, out } => runtime.block_on(probe(target, out)),
-        Command::CheckAssets {
-            url,
-            pages,
-            static_dir,
-            static_prefix,
-            require,
-            report_dir,
-            browser,
-        } => runtime.block_on(check_assets(
-            url,
-            pages,
-            static_dir.map(|dir| (dir, static_prefix)),
-            require,
-            report_dir,
-            browser,
-        )),
+        Command::CheckAssets(args) => runtime.block_on(check_assets(args)),
         Command::BenchGate {
             instructions: Some(summary),
             instructions_baseline,
@@ -434,30 +421,23 @@ async fn probe(target: PathBuf, out: Option<PathBuf>) -> anyhow::Result<i32> {
 /// scenario runner against the server at `url`, taken as it runs (no readiness probe:
 /// a page that does not answer is a failed check, exit 1). With `browser`, Chromium is
 /// looked for here, at the edge; screenshots go beside the reports, when there are.
-async fn check_assets(
-    url: url::Url,
-    pages: Vec<String>,
-    static_dir: Option<(PathBuf, String)>,
-    require: Vec<String>,
-    report_dir: Option<PathBuf>,
-    browser: bool,
-) -> anyhow::Result<i32> {
-    let require = Require::parse(require.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
-    let spec = TargetSpec::running_at(&url);
-    let scenario = Scenario::check_assets(pages, static_dir, require, browser);
+async fn check_assets(args: CheckAssetsArgs) -> anyhow::Result<i32> {
+    let require =
+        Require::parse(args.require.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
+    let spec = TargetSpec::running_at(&args.url);
+    let static_dir = args.static_dir.map(|dir| (dir, args.static_prefix));
+    let scenario = Scenario::check_assets(args.pages, static_dir, require, args.browser);
     let mut options = RunOptions::default();
-    if browser {
-        options.browser = BrowserSetup::find(
-            |key| std::env::var_os(key),
-            report_dir.as_ref().map(|dir| dir.join("screenshots")),
-        );
+    if args.browser {
+        let screenshots = args.report_dir.as_ref().map(|dir| dir.join("screenshots"));
+        options.browser = BrowserSetup::find(|key| std::env::var_os(key), screenshots);
     }
     let mut reporter = Fanout::new().with(TerminalReporter::new(
         Box::new(std::io::stderr()),
         TerminalMode::detect(),
     ));
     run_scenarios(&[scenario], &spec, &options, &mut reporter).await;
-    finish(reporter, report_dir)
+    finish(reporter, args.report_dir)
 }
 
 /// Ends a run: writes the reports when there is a directory (printing where they are
