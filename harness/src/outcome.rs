@@ -3,6 +3,7 @@
 //! A failure always carries what was expected, what was seen, and where (a URL, a
 //! header, a metric or a config key), so a reader can act without re-running.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,12 @@ pub enum Verdict {
         expected: String,
         /// What it answered.
         seen: String,
+    },
+    /// The check could not be made here (a prerequisite such as Chromium is missing):
+    /// neither a pass nor a failure, counted apart so a green run does not hide it.
+    Skip {
+        /// Why, in one line, with how to make it a failure instead.
+        reason: String,
     },
 }
 
@@ -88,7 +95,7 @@ impl Verdict {
         }
     }
 
-    /// Whether the check does not fail the run: it passed, or only warned.
+    /// Whether the check does not fail the run: it passed, only warned, or was skipped.
     pub fn passed(&self) -> bool {
         !matches!(self, Self::Fail { .. })
     }
@@ -98,10 +105,15 @@ impl Verdict {
         matches!(self, Self::Warn { .. })
     }
 
+    /// Whether the check was skipped (not made at all).
+    pub fn skipped(&self) -> bool {
+        matches!(self, Self::Skip { .. })
+    }
+
     /// What was expected and seen, for a failure or a warning.
     pub fn expected_and_seen(&self) -> Option<(&str, &str)> {
         match self {
-            Self::Pass => None,
+            Self::Pass | Self::Skip { .. } => None,
             Self::Fail { expected, seen } | Self::Warn { expected, seen } => Some((expected, seen)),
         }
     }
@@ -125,6 +137,32 @@ pub struct CheckOutcome {
     /// The scenario step that made it; `None` for checks made outside a scenario.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
+    /// What the page looked like, for a browser step's page check: the reports link
+    /// it and the gate compares it with the baseline's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screenshot: Option<Screenshot>,
+}
+
+/// A page's screenshot, attached to the check that loaded the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Screenshot {
+    /// The PNG as written; the report files give it relative to their directory.
+    pub path: PathBuf,
+    /// What the scenario asks of the page's rendering against a baseline.
+    pub rendering: Rendering,
+}
+
+/// What a browser step asks of a page's rendering in `harness gate --baseline`
+/// (`rendering = "unchanged"`): whether a change beyond the pixel threshold is worth
+/// knowing or breaks the release.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rendering {
+    /// A change is information (the default: pages change on purpose).
+    #[default]
+    MayChange,
+    /// A change is a regression.
+    Unchanged,
 }
 
 /// Where in a scenario file a check came from, so a reader can find the step.
@@ -165,10 +203,11 @@ impl CheckOutcome {
             verdict,
             duration,
             origin: None,
+            screenshot: None,
         }
     }
 
-    /// Whether the check does not fail the run (a pass or a warning).
+    /// Whether the check does not fail the run (a pass, a warning or a skip).
     pub fn passed(&self) -> bool {
         self.verdict.passed()
     }
@@ -176,6 +215,20 @@ impl CheckOutcome {
     /// Whether the check warned.
     pub fn warned(&self) -> bool {
         self.verdict.warned()
+    }
+
+    /// Whether the check was skipped.
+    pub fn skipped(&self) -> bool {
+        self.verdict.skipped()
+    }
+
+    /// The check with what its step asks of its screenshot's rendering (no change when
+    /// it has no screenshot).
+    pub fn with_rendering(mut self, rendering: Rendering) -> Self {
+        if let Some(shot) = &mut self.screenshot {
+            shot.rendering = rendering;
+        }
+        self
     }
 
     /// The name reports show: prefixed with its variant (`[rate-0.1] ...`) when the

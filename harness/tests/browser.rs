@@ -31,6 +31,7 @@ mod browser {
     use harness::outcome::{CheckOutcome, Verdict};
     use harness::prerequisite::{self, Found, Status};
     use harness::report::RunReport;
+    use harness::report::json::Document;
     use harness::scenario::{RunOptions, Scenario, run_scenarios};
     use harness::server::{Server, TargetSpec, boot};
     use libtest_mimic::Trial;
@@ -76,13 +77,13 @@ mod browser {
             ),
             // Needs no Chromium: what the step does without one.
             Trial::test(
-                "browser::without_chromium_the_step_warns_skipped_or_fails_when_required",
+                "browser::without_chromium_the_step_is_skipped_or_fails_when_required",
                 || {
                     tokio::runtime::Builder::new_current_thread()
                         .enable_all()
                         .build()
                         .expect("tokio runtime")
-                        .block_on(without_chromium_the_step_warns_skipped_or_fails_when_required());
+                        .block_on(without_chromium_the_step_is_skipped_or_fails_when_required());
                     Ok(())
                 },
             ),
@@ -134,7 +135,7 @@ mod browser {
             .iter()
             .filter_map(|c| match &c.verdict {
                 Verdict::Fail { seen, .. } => Some((c.name.clone(), seen.clone())),
-                Verdict::Pass | Verdict::Warn { .. } => None,
+                Verdict::Pass | Verdict::Warn { .. } | Verdict::Skip { .. } => None,
             })
             .collect()
     }
@@ -222,13 +223,20 @@ mod browser {
 
     /// A scenario file of a boot and a browser step on the home page.
     fn browser_scenario(dir: &Path) -> Scenario {
+        scenario_with_step(dir, "browser = { pages = [\"/\"] }")
+    }
+
+    /// The `browser-home` scenario: a boot, then `step`.
+    fn scenario_with_step(dir: &Path, step: &str) -> Scenario {
         let file = dir.join("browser.toml");
         std::fs::write(
             &file,
-            "name = \"browser-home\"\n\
-             description = \"The home page as Chromium renders it.\"\n\
-             [[steps]]\nboot = {}\n\
-             [[steps]]\nbrowser = { pages = [\"/\"] }\n",
+            format!(
+                "name = \"browser-home\"\n\
+                 description = \"The home page as Chromium renders it.\"\n\
+                 [[steps]]\nboot = {{}}\n\
+                 [[steps]]\n{step}\n"
+            ),
         )
         .expect("scenario written");
         Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"))
@@ -238,6 +246,14 @@ mod browser {
         switch: Option<&str>,
         browser: BrowserSetup,
         dir: &Path,
+    ) -> RunReport {
+        run_scenario_in(switch, browser, browser_scenario(dir)).await
+    }
+
+    async fn run_scenario_in(
+        switch: Option<&str>,
+        browser: BrowserSetup,
+        scenario: Scenario,
     ) -> RunReport {
         let spec = TargetSpec::load(&workspace().join("scenarios/targets/reference-process.toml"))
             .expect("target file");
@@ -250,7 +266,7 @@ mod browser {
             ..RunOptions::default()
         };
         let mut report = RunReport::new();
-        run_scenarios(&[browser_scenario(dir)], &spec, &options, &mut report).await;
+        run_scenarios(&[scenario], &spec, &options, &mut report).await;
         report
     }
 
@@ -264,7 +280,22 @@ mod browser {
         };
         let good = run_browser_scenario(None, setup("good"), dir.path()).await;
         assert_eq!(good.failures().count(), 0, "{good:#?}");
-        assert!(dir.path().join("good/browser-index.png").is_file());
+        assert!(
+            dir.path()
+                .join("good/browser-home/browser-index.png")
+                .is_file()
+        );
+        let good_doc = Document::new(&good);
+        let page = good_doc.scenarios[0]
+            .checks
+            .iter()
+            .find(|c| c.name.starts_with("browser load "))
+            .expect("the page check");
+        assert_eq!(
+            page.screenshot.as_ref().map(|s| s.path.clone()),
+            Some(dir.path().join("good/browser-home/browser-index.png")),
+            "the page check carries its screenshot"
+        );
         let bad = run_browser_scenario(Some("wrong-content-type"), setup("bad"), dir.path()).await;
         let failed: Vec<_> = bad.failures().map(|(_, check)| check.clone()).collect();
         assert_eq!(failed.len(), 1, "{failed:#?}");
@@ -274,10 +305,14 @@ mod browser {
         );
         let origin = failed[0].origin.as_ref().expect("an origin");
         assert_eq!((origin.scenario.as_str(), origin.step), ("browser-home", 1));
-        assert!(dir.path().join("bad/browser-index.png").is_file());
+        assert!(
+            dir.path()
+                .join("bad/browser-home/browser-index.png")
+                .is_file()
+        );
     }
 
-    async fn without_chromium_the_step_warns_skipped_or_fails_when_required() {
+    async fn without_chromium_the_step_is_skipped_or_fails_when_required() {
         let dir = tempfile::tempdir().expect("temp dir");
         let nowhere = |require: &'static str| {
             BrowserSetup::find(
@@ -291,10 +326,14 @@ mod browser {
         };
         let skipped = run_browser_scenario(None, nowhere("0"), dir.path()).await;
         assert_eq!(skipped.failures().count(), 0, "{skipped:#?}");
-        let text = format!("{skipped:?}");
+        assert!(skipped.passed(), "a skip never fails the run");
+        let totals = skipped.totals();
+        assert_eq!((totals.skipped, totals.warned), (1, 0), "{skipped:#?}");
+        let junit = harness::report::junit::render(&skipped).expect("junit");
         assert!(
-            text.contains("skipped") && text.contains("HARNESS_REQUIRE_BROWSER=1"),
-            "{text}"
+            junit.contains("<skipped message=\"skipped 1 page: ")
+                && junit.contains("HARNESS_REQUIRE_BROWSER=1"),
+            "{junit}"
         );
         let required = run_browser_scenario(None, nowhere("1"), dir.path()).await;
         let failed: Vec<_> = required.failures().map(|(_, c)| c.clone()).collect();

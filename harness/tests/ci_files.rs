@@ -46,7 +46,7 @@ fn failure_lines(report: &RunReport) -> Vec<String> {
                 "{}/{}: expected {expected}, seen {seen}",
                 scenario.name, check.name
             )),
-            Verdict::Pass | Verdict::Warn { .. } => None,
+            Verdict::Pass | Verdict::Warn { .. } | Verdict::Skip { .. } => None,
         })
         .collect()
 }

@@ -152,6 +152,7 @@ async fn types_browsers_enforce_fail_and_types_they_tolerate_warn() {
         Some(Verdict::Pass) => "pass",
         Some(Verdict::Warn { .. }) => "warn",
         Some(Verdict::Fail { .. }) => "fail",
+        Some(Verdict::Skip { .. }) => "skip",
         None => panic!("no Content-Type check for {path} in {verdicts:#?}"),
     };
     let got: Vec<(&str, &str)> = [

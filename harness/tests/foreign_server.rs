@@ -147,7 +147,7 @@ mod foreign_server {
                     "{} at {}: expected {expected}, seen {seen}",
                     o.name, o.location
                 )),
-                Verdict::Pass | Verdict::Warn { .. } => None,
+                Verdict::Pass | Verdict::Warn { .. } | Verdict::Skip { .. } => None,
             })
             .collect()
     }
@@ -344,6 +344,7 @@ mod foreign_server {
             Verdict::Pass => a.answer.clone(),
             Verdict::Warn { .. } => format!("⚠ {}", a.answer),
             Verdict::Fail { .. } => format!("✗ {}", a.answer),
+            Verdict::Skip { .. } => format!("skipped: {}", a.answer),
         };
         let mut text = String::from(
             "\n| row | request (to `/static/css/style.css`) | RFC 9110 allows | reference server | nginx |\n|---|---|---|---|---|\n",

@@ -3,7 +3,9 @@
 //!
 //! The run is the incident class the harness exists for: a static asset served with
 //! the wrong `Content-Type` (`wrong-content-type`), database metrics stuck at zero
-//! under low traffic (`unwired-db-metrics`), and a target that never became ready.
+//! under low traffic (`unwired-db-metrics`), and a target that never became ready;
+//! plus a browser page check with its screenshot and a browser step skipped for want
+//! of Chromium.
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
@@ -12,7 +14,7 @@ use std::time::Duration;
 use harness::assets::AssetFacts;
 use harness::exit_codes;
 use harness::metrics::responsiveness::{EndpointDeltas, SeriesDelta, SeriesId};
-use harness::outcome::{CheckKind, CheckOutcome, Origin, Verdict};
+use harness::outcome::{CheckKind, CheckOutcome, Origin, Rendering, Screenshot, Verdict};
 use harness::report::{
     self, Fanout, Observation, Reporter, RunEvent, RunReport, ScenarioErrorKind, TerminalReporter,
 };
@@ -79,6 +81,44 @@ fn failing_run() -> Vec<RunEvent> {
                 assets,
                 None,
                 1,
+            ),
+        ),
+        check(assets, {
+            let mut page = from_step(
+                CheckOutcome::new(
+                    CheckKind::Asset,
+                    format!("browser load {}", url("/")),
+                    url("/"),
+                    Verdict::Pass,
+                    Duration::from_micros(812_000),
+                ),
+                assets,
+                None,
+                2,
+            );
+            page.screenshot = Some(Screenshot {
+                path: "screenshots/static-assets/browser-index.png".into(),
+                rendering: Rendering::MayChange,
+            });
+            page
+        }),
+        check(
+            assets,
+            from_step(
+                CheckOutcome::new(
+                    CheckKind::Asset,
+                    "browser",
+                    "/about",
+                    Verdict::Skip {
+                        reason: "skipped 1 page: no Chromium found (set \
+                                 HARNESS_REQUIRE_BROWSER=1 to make this a failure)"
+                            .into(),
+                    },
+                    Duration::ZERO,
+                ),
+                assets,
+                None,
+                3,
             ),
         ),
         RunEvent::Observed {
@@ -232,14 +272,17 @@ fn run_through_fanout() -> (RunReport, String) {
 fn failing_run_totals_and_exit_code() {
     let (report, _) = run_through_fanout();
     let totals = report.totals();
-    assert_eq!((totals.checks, totals.passed, totals.failed), (3, 1, 2));
+    assert_eq!(
+        (totals.checks, totals.passed, totals.failed, totals.skipped),
+        (5, 2, 2, 1)
+    );
     assert_eq!((totals.scenarios, totals.scenarios_failed), (3, 3));
     assert!(!report.passed());
     assert_eq!(report.exit_code(), exit_codes::CHECK_FAILED);
     assert_eq!(
         report.headline(),
-        "release candidate fails: 2 of 3 checks failed in 2 of 3 scenarios; \
-         1 scenario could not run (target not ready)"
+        "release candidate fails: 2 of 5 checks failed in 2 of 3 scenarios; \
+         1 scenario could not run (target not ready); 1 skipped"
     );
 }
 
@@ -248,7 +291,7 @@ fn json_report() -> Result<(), Box<dyn std::error::Error>> {
     let (report, _) = run_through_fanout();
     let json = report::json::render(&report)?;
     let doc: serde_json::Value = serde_json::from_str(&json)?;
-    assert_eq!(doc["schema_version"], 3);
+    assert_eq!(doc["schema_version"], 4);
     // What a later comparison needs, and it reads back as written.
     assert_eq!(
         doc["scenarios"][0]["assets"][0]["path"],

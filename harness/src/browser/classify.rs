@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::outcome::{CheckKind, CheckOutcome, Severity, Verdict};
+use crate::outcome::{CheckKind, CheckOutcome, Rendering, Screenshot, Severity, Verdict};
 
 use super::record::PageLoad;
 
@@ -25,7 +25,7 @@ pub fn classify(load: &PageLoad) -> Vec<CheckOutcome> {
         (Some(_), None) => None,
         (None, None) => Some("no response for the page".to_owned()),
     };
-    let mut checks = vec![check(
+    let mut page_check = check(
         format!("browser load {page}"),
         page.clone(),
         Verdict::expect(
@@ -34,7 +34,12 @@ pub fn classify(load: &PageLoad) -> Vec<CheckOutcome> {
             page_seen.unwrap_or_default(),
         ),
         load.load_time.unwrap_or_default(),
-    )];
+    );
+    page_check.screenshot = load.screenshot.clone().map(|path| Screenshot {
+        path,
+        rendering: Rendering::default(),
+    });
+    let mut checks = vec![page_check];
     let mut named = std::collections::BTreeSet::new();
     for failed in load.failed.iter().filter(|f| !same_url(&f.url, page)) {
         let status = load
@@ -190,14 +195,7 @@ fn same_url(a: &str, b: &str) -> bool {
 }
 
 fn check(name: String, location: String, verdict: Verdict, duration: Duration) -> CheckOutcome {
-    CheckOutcome {
-        name,
-        kind: CheckKind::Asset,
-        location,
-        verdict,
-        duration,
-        origin: None,
-    }
+    CheckOutcome::new(CheckKind::Asset, name, location, verdict, duration)
 }
 
 #[cfg(test)]
@@ -239,6 +237,7 @@ mod tests {
                     Verdict::Pass => "pass",
                     Verdict::Warn { .. } => "warn",
                     Verdict::Fail { .. } => "fail",
+                    Verdict::Skip { .. } => "skip",
                 };
                 (c.name.clone(), v)
             })

@@ -1,6 +1,6 @@
 //! A step's pages in one Chromium: launched once, each page loaded and judged with
 //! [`classify`], then closed; without Chromium, the one check saying why no page was
-//! loaded (a warning when skipped, a failure when required). The `browser` step and
+//! loaded (skipped, or a failure when required). The `browser` step and
 //! `check-assets = { browser = true }` both go through here, so a page is judged alike.
 
 use std::time::Duration;
@@ -46,15 +46,7 @@ pub(crate) async fn load_pages(
                 Prerequisite::Chromium.require_var()
             );
             eprintln!("{step} step: {line}");
-            // The report model has no skipped outcome yet: a warning says it,
-            // and never fails the run.
-            return not_loaded(not_run(
-                where_,
-                Verdict::Warn {
-                    expected: "pages loaded in Chromium".to_owned(),
-                    seen: format!("skipped: {line}"),
-                },
-            ));
+            return not_loaded(not_run(where_, Verdict::Skip { reason: line }));
         }
         other => {
             let why = other

@@ -11,7 +11,8 @@ use crate::prerequisite::{Prerequisite, Status, Unavailable};
 pub struct BrowserSetup {
     /// Found, missing (steps skip), or missing while `HARNESS_REQUIRE_BROWSER=1`.
     pub chromium: Status,
-    /// Where each page's screenshot is written; `None`: no screenshots.
+    /// Where each page's screenshot is written (each scenario and variant in its own
+    /// directory below it, see [`BrowserSetup::for_pass`]); `None`: no screenshots.
     pub screenshot_dir: Option<PathBuf>,
 }
 
@@ -34,5 +35,66 @@ impl BrowserSetup {
             chromium: Prerequisite::Chromium.check(env),
             screenshot_dir,
         }
+    }
+
+    /// The setup of one scenario's variant: screenshots in `<dir>/<scenario>[/<variant>]`,
+    /// so two scenarios loading the same page do not overwrite each other and the gate
+    /// pairs a baseline's screenshot with the candidate's by scenario and page.
+    pub fn for_pass(&self, scenario: &str, variant: &str) -> Self {
+        let mut setup = self.clone();
+        setup.screenshot_dir = self.screenshot_dir.as_ref().map(|dir| {
+            let dir = dir.join(path_segment(scenario));
+            if variant.is_empty() {
+                dir
+            } else {
+                dir.join(path_segment(variant))
+            }
+        });
+        setup
+    }
+}
+
+/// A name as one safe path segment: ASCII letters, digits, `_` and `-` kept,
+/// anything else `-` (no separators, no `..`).
+pub(crate) fn path_segment(name: &str) -> String {
+    let segment: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if segment.is_empty() {
+        "-".to_owned()
+    } else {
+        segment
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_scenario_and_variant_screenshots_in_its_own_directory() {
+        let setup = BrowserSetup {
+            screenshot_dir: Some(PathBuf::from("/r/screenshots")),
+            ..BrowserSetup::default()
+        };
+        assert_eq!(
+            setup.for_pass("browser home", "").screenshot_dir,
+            Some(PathBuf::from("/r/screenshots/browser-home"))
+        );
+        assert_eq!(
+            setup.for_pass("s", "../x").screenshot_dir,
+            Some(PathBuf::from("/r/screenshots/s/---x"))
+        );
+        assert_eq!(
+            BrowserSetup::default().for_pass("s", "v").screenshot_dir,
+            None
+        );
     }
 }

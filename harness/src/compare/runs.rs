@@ -11,7 +11,10 @@ use crate::report::json::{Check, Document, Outcome, Scenario};
 /// run just made converts with `Document::new`). A check that passed (or warned) on
 /// the baseline and fails on the candidate is a regression; one that fails on both is
 /// already failing; one the candidate fixed, or that went from pass to a warning, is
-/// information. A scenario that could not run on the candidate is a regression, or
+/// information. A skip (a check not made, e.g. for want of Chromium) is neither: a
+/// check the candidate skipped is information, never a regression; one the baseline
+/// skipped and the candidate fails is a regression, since nothing shows it failed
+/// before. A scenario that could not run on the candidate is a regression, or
 /// already failing when it could not run on the baseline either.
 pub fn compare_runs(baseline: &Document, candidate: &Document) -> Comparison {
     let mut out = Comparison::default();
@@ -45,11 +48,15 @@ fn verdict(outcome: Outcome) -> &'static str {
         Outcome::Pass => "pass",
         Outcome::Warn => "warn",
         Outcome::Fail => "fail",
+        Outcome::Skip => "skip",
     }
 }
 
-/// A check's answer in words: `pass`, or `fail: expected X, seen Y`.
+/// A check's answer in words: `pass`, `fail: expected X, seen Y` or `skip: reason`.
 fn answer(check: &Check) -> String {
+    if let Some(reason) = &check.reason {
+        return format!("{}: {reason}", verdict(check.verdict));
+    }
     match (&check.expected, &check.seen) {
         (Some(expected), Some(seen)) => {
             format!(
@@ -136,7 +143,16 @@ fn checks(base: &Scenario, cand: &Scenario, out: &mut Comparison) {
             (Outcome::Pass, Outcome::Warn) => {
                 out.information.push(finding("now warns"));
             }
-            _ => {}
+            (Outcome::Skip, Outcome::Fail) => {
+                out.regressions
+                    .push(finding("skipped on the baseline, fails on the candidate"));
+            }
+            (Outcome::Pass | Outcome::Warn | Outcome::Fail, Outcome::Skip) => {
+                out.information.push(finding("skipped on the candidate"));
+            }
+            (Outcome::Pass, Outcome::Pass)
+            | (Outcome::Warn, Outcome::Pass | Outcome::Warn)
+            | (Outcome::Skip, Outcome::Pass | Outcome::Warn | Outcome::Skip) => {}
         }
     }
 }
@@ -170,6 +186,24 @@ mod tests {
         assert!(fixed.regressions.is_empty());
         assert_eq!(fixed.information[0].what, "fixed on the candidate");
         assert!(!fixed.fails(true));
+    }
+
+    #[test]
+    fn a_check_skipped_on_the_candidate_is_information_never_a_regression() {
+        let base = document(vec![scenario("s", vec![check("browser load /", None)])]);
+        let mut cand = base.clone();
+        let skipped = &mut cand.scenarios[0].checks[0];
+        skipped.verdict = Outcome::Skip;
+        skipped.reason = Some("no Chromium".into());
+        let found = compare_runs(&base, &cand);
+        assert!(found.regressions.is_empty(), "{found:?}");
+        assert!(!found.fails(true));
+        assert_eq!(found.information.len(), 1);
+        assert_eq!(found.information[0].what, "skipped on the candidate");
+        assert_eq!(found.information[0].baseline, "pass");
+        assert_eq!(found.information[0].candidate, "skip: no Chromium");
+        // Skipped on both: nothing to say.
+        assert_eq!(compare_runs(&cand, &cand), Comparison::default());
     }
 
     #[test]

@@ -17,8 +17,10 @@ pub(crate) fn check(name: &str, failed: Option<(&str, &str)>) -> Check {
         },
         expected: failed.map(|(e, _)| e.to_owned()),
         seen: failed.map(|(_, s)| s.to_owned()),
+        reason: None,
         duration_ms: 1.0,
         origin: None,
+        screenshot: None,
     }
 }
 
@@ -33,6 +35,7 @@ pub(crate) fn scenario(name: &str, checks: Vec<Check>) -> Scenario {
             passed: 0,
             warned: 0,
             failed: 0,
+            skipped: 0,
         },
         checks,
         errors: Vec::new(),
@@ -62,6 +65,7 @@ pub(crate) fn document(scenarios: Vec<Scenario>) -> Document {
             passed: 0,
             warned: 0,
             failed: 0,
+            skipped: 0,
         },
         scenarios,
     }

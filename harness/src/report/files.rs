@@ -19,12 +19,14 @@ pub struct ReportFiles {
 }
 
 /// Writes `junit.xml`, `report.json` and `summary.md` into `dir`, creating it (and its
-/// parents) if needed. Existing files are replaced.
+/// parents) if needed. Existing files are replaced. Screenshots inside `dir` are named
+/// relative to it, so the directory can move (a CI artifact) with its links intact.
 pub fn write_all(report: &RunReport, dir: &Path) -> Result<ReportFiles, ReportError> {
     std::fs::create_dir_all(dir).map_err(|e| ReportError {
         path: dir.to_owned(),
         kind: ReportErrorKind::CreateDir(e),
     })?;
+    let report = &report.with_screenshots_relative_to(dir);
     Ok(ReportFiles {
         junit: write_one(dir, junit::FILE_NAME, junit::render(report))?,
         json: write_one(dir, json::FILE_NAME, json::render(report))?,
@@ -62,8 +64,55 @@ mod tests {
         assert_eq!(files.json, dir.join("report.json"));
         assert_eq!(files.markdown, dir.join("summary.md"));
         assert!(std::fs::read_to_string(&files.junit)?.contains("<testsuite name=\"a\""));
-        assert!(std::fs::read_to_string(&files.json)?.contains("\"schema_version\": 3"));
+        assert!(std::fs::read_to_string(&files.json)?.contains("\"schema_version\": 4"));
         assert!(std::fs::read_to_string(&files.markdown)?.starts_with("## ❌"));
+        Ok(())
+    }
+
+    #[test]
+    fn screenshots_in_the_report_dir_are_named_relative_to_it()
+    -> Result<(), Box<dyn std::error::Error>> {
+        use crate::outcome::{CheckKind, CheckOutcome, Rendering, Screenshot, Verdict};
+        use crate::report::RunEvent;
+        let tmp = tempfile::tempdir()?;
+        let dir = tmp.path().join("rc-report");
+        let shot = |path: std::path::PathBuf| {
+            let mut outcome = CheckOutcome::new(
+                CheckKind::Asset,
+                "browser load /",
+                "http://h/",
+                Verdict::Pass,
+                std::time::Duration::ZERO,
+            );
+            outcome.screenshot = Some(Screenshot {
+                path,
+                rendering: Rendering::MayChange,
+            });
+            RunEvent::Check {
+                scenario: "s".into(),
+                outcome,
+            }
+        };
+        let elsewhere = tmp.path().join("elsewhere/b.png");
+        let report = RunReport::from_events(&[
+            shot(dir.join("screenshots/s/a.png")),
+            shot(elsewhere.clone()),
+        ]);
+        let files = write_all(&report, &dir)?;
+        let doc = json::load(&std::fs::read_to_string(&files.json)?)?;
+        let paths: Vec<_> = doc.scenarios[0]
+            .checks
+            .iter()
+            .filter_map(|c| c.screenshot.as_ref().map(|s| s.path.clone()))
+            .collect();
+        assert_eq!(
+            paths,
+            [std::path::PathBuf::from("screenshots/s/a.png"), elsewhere]
+        );
+        assert!(
+            std::fs::read_to_string(&files.junit)?.contains("[[ATTACHMENT|screenshots/s/a.png]]")
+        );
+        assert!(std::fs::read_to_string(&files.markdown)?.contains("(<screenshots/s/a.png>)"));
         Ok(())
     }
 

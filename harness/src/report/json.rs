@@ -7,11 +7,13 @@
 //! ```text
 //! { schema_version, verdict: "pass"|"fail", exit_code, headline,
 //!   run: { target, planned: [name], duration_ms: number|null },
-//!   totals: { scenarios, scenarios_failed, scenarios_errored, checks, passed, warned, failed },
+//!   totals: { scenarios, scenarios_failed, scenarios_errored, checks, passed, warned, failed,
+//!             skipped },
 //!   scenarios: [ { name, verdict, duration_ms: number|null,
-//!                  totals: { checks, passed, warned, failed },
-//!                  checks: [ { name, kind, location, verdict: "pass"|"warn"|"fail",
-//!                              expected?, seen?, duration_ms, origin? } ],
+//!                  totals: { checks, passed, warned, failed, skipped },
+//!                  checks: [ { name, kind, location, verdict: "pass"|"warn"|"fail"|"skip",
+//!                              expected?, seen?, reason?, duration_ms, origin?,
+//!                              screenshot?: { path, rendering } } ],
 //!                  errors: [ { kind, message } ],
 //!                  target_output: string|null,
 //!                  assets: [ { path, status: number|null, error?, content_type: string|null,
@@ -27,7 +29,11 @@
 //! Version 2 added the `"warn"` check verdict and the `warned` counts (a warning
 //! counts as passed: it never fails the run). Version 3 added each scenario's `assets`
 //! and `metric_deltas`, what `harness gate --baseline-report` compares, and [`load`]
-//! reads a document back.
+//! reads a document back. Version 4 added the `"skip"` verdict with its `reason` and
+//! the `skipped` counts (a skip is neither passed nor failed), and a browser page
+//! check's `screenshot` (`path` relative to the report's directory when the PNG is in
+//! it; `rendering`: `"may-change"` or `"unchanged"`). [`load`] still reads
+//! version 3, the baselines saved before it, as a run without skips.
 
 use std::time::Duration;
 
@@ -39,13 +45,17 @@ use super::run_report::{RunReport, ScenarioReport};
 use crate::assets::AssetFacts;
 use crate::exit_codes;
 use crate::metrics::responsiveness::EndpointDeltas;
-use crate::outcome::{CheckKind, CheckOutcome, Origin, Verdict};
+use crate::outcome::{CheckKind, CheckOutcome, Origin, Screenshot, Verdict};
 
 /// The file name `write_all` uses.
 pub const FILE_NAME: &str = "report.json";
 
 /// The version of the document's schema.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// The oldest version [`load`] reads: version 3 lacks only what 4 added, which
+/// defaults to none.
+pub const OLDEST_LOADABLE_VERSION: u32 = 3;
 
 /// Renders the run as a pretty-printed JSON document, ending with a newline.
 pub fn render(report: &RunReport) -> Result<String, RenderError> {
@@ -63,8 +73,8 @@ pub enum LoadError {
     Parse(#[from] serde_json::Error),
     /// Written by another version of the schema.
     #[error(
-        "report schema version {found}, this harness reads version {SCHEMA_VERSION}: \
-         re-run the baseline with this harness"
+        "report schema version {found}, this harness reads versions \
+         {OLDEST_LOADABLE_VERSION} to {SCHEMA_VERSION}: re-run the baseline with this harness"
     )]
     Version {
         /// The version the file declares.
@@ -79,7 +89,7 @@ pub fn load(text: &str) -> Result<Document, LoadError> {
         schema_version: u64,
     }
     let found = serde_json::from_str::<Versioned>(text)?.schema_version;
-    if found != u64::from(SCHEMA_VERSION) {
+    if !(u64::from(OLDEST_LOADABLE_VERSION)..=u64::from(SCHEMA_VERSION)).contains(&found) {
         return Err(LoadError::Version { found });
     }
     Ok(serde_json::from_str(text)?)
@@ -114,6 +124,8 @@ pub enum Outcome {
     Warn,
     /// Failed.
     Fail,
+    /// Not made: a prerequisite was missing (schema 4).
+    Skip,
 }
 
 impl Outcome {
@@ -150,6 +162,9 @@ pub struct Totals {
     pub warned: usize,
     /// Checks failed.
     pub failed: usize,
+    /// Checks skipped (schema 4; 0 in a version 3 report).
+    #[serde(default)]
+    pub skipped: usize,
 }
 
 /// One scenario.
@@ -187,6 +202,9 @@ pub struct ScenarioTotals {
     pub warned: usize,
     /// Failed.
     pub failed: usize,
+    /// Skipped (schema 4).
+    #[serde(default)]
+    pub skipped: usize,
 }
 
 /// One check.
@@ -206,11 +224,17 @@ pub struct Check {
     /// What was seen, when it did not pass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen: Option<String>,
+    /// Why it was skipped (schema 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// How long it took.
     pub duration_ms: f64,
     /// The scenario step that made it: scenario, variant, step index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
+    /// The page's screenshot, for a browser step's page check (schema 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot: Option<Screenshot>,
 }
 
 /// Why a scenario could not run to completion.
@@ -249,6 +273,7 @@ impl Document {
                 passed: t.passed,
                 warned: t.warned,
                 failed: t.failed,
+                skipped: t.skipped,
             },
             scenarios: report.scenarios().iter().map(Scenario::new).collect(),
         }
@@ -266,6 +291,7 @@ impl Scenario {
                 passed: s.passed_checks(),
                 warned: s.warned_checks(),
                 failed: s.failed_checks(),
+                skipped: s.skipped_checks(),
             },
             checks: s.checks.iter().map(Check::new).collect(),
             errors: s
@@ -294,11 +320,17 @@ impl Check {
                 Verdict::Pass => Outcome::Pass,
                 Verdict::Warn { .. } => Outcome::Warn,
                 Verdict::Fail { .. } => Outcome::Fail,
+                Verdict::Skip { .. } => Outcome::Skip,
             },
             expected: expected.map(str::to_owned),
             seen: seen.map(str::to_owned),
+            reason: match &c.verdict {
+                Verdict::Skip { reason } => Some(reason.clone()),
+                _ => None,
+            },
             duration_ms: millis(c.duration),
             origin: c.origin.clone(),
+            screenshot: c.screenshot.clone(),
         }
     }
 }
@@ -337,7 +369,7 @@ mod tests {
         let report = RunReport::from_events(&events);
         let text = render(&report).unwrap_or_default();
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        assert_eq!(doc["schema_version"], 3);
+        assert_eq!(doc["schema_version"], 4);
         assert_eq!(doc["verdict"], "fail");
         assert_eq!(doc["exit_code"], 1);
         assert_eq!(doc["run"]["duration_ms"], 1500.0);
@@ -369,14 +401,61 @@ mod tests {
     }
 
     #[test]
+    fn json_writes_a_skip_with_its_reason_and_counts_it_apart()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let report = RunReport::from_events(&crate::report::test_support::skip_events("s"));
+        let doc: serde_json::Value = serde_json::from_str(&render(&report)?)?;
+        assert_eq!(doc["verdict"], "pass");
+        assert_eq!(doc["totals"]["skipped"], 1);
+        assert_eq!(doc["totals"]["passed"], 1);
+        assert_eq!(doc["scenarios"][0]["totals"]["skipped"], 1);
+        let check = &doc["scenarios"][0]["checks"][1];
+        assert_eq!(check["verdict"], "skip");
+        assert!(
+            check["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("no Chromium"))
+        );
+        assert!(check.get("seen").is_none());
+        assert_eq!(load(&render(&report)?)?, Document::new(&report));
+        Ok(())
+    }
+
+    /// A report saved by the harness before schema 4 (no skips, no skipped counts) is
+    /// still a baseline.
+    #[test]
+    fn a_schema_3_report_loads_as_a_run_without_skips() -> Result<(), Box<dyn std::error::Error>> {
+        let v3 = r#"{
+          "schema_version": 3, "verdict": "pass", "exit_code": 0, "headline": "h",
+          "run": { "target": "t", "planned": ["s"], "duration_ms": 1.5 },
+          "totals": { "scenarios": 1, "scenarios_failed": 0, "scenarios_errored": 0,
+                      "checks": 1, "passed": 1, "warned": 0, "failed": 0 },
+          "scenarios": [ { "name": "s", "verdict": "pass", "duration_ms": 1.0,
+            "totals": { "checks": 1, "passed": 1, "warned": 0, "failed": 0 },
+            "checks": [ { "name": "GET 200 /", "kind": "http", "location": "http://x/",
+                          "verdict": "pass", "duration_ms": 0.5 } ],
+            "errors": [], "target_output": null, "assets": [], "metric_deltas": [] } ]
+        }"#;
+        let doc = load(v3)?;
+        assert_eq!(doc.schema_version, 3);
+        assert_eq!(doc.totals.skipped, 0);
+        assert_eq!(doc.scenarios[0].totals.skipped, 0);
+        assert_eq!(doc.scenarios[0].checks[0].verdict, Outcome::Pass);
+        assert_eq!(doc.scenarios[0].checks[0].reason, None);
+        Ok(())
+    }
+
+    #[test]
     fn another_schema_version_or_another_document_is_refused() {
         let old = load("{\"schema_version\": 2, \"verdict\": \"pass\"}")
             .expect_err("version 2")
             .to_string();
         assert!(old.contains("schema version 2"), "{old}");
+        let newer = load("{\"schema_version\": 5}").expect_err("version 5");
+        assert!(matches!(newer, LoadError::Version { found: 5 }), "{newer}");
         assert!(matches!(load("[1, 2]"), Err(LoadError::Parse(_))));
         assert!(matches!(
-            load("{\"schema_version\": 3}"),
+            load("{\"schema_version\": 4}"),
             Err(LoadError::Parse(_))
         ));
     }

@@ -4,7 +4,12 @@
 //! `classname` is `scenario.kind`, a failure's message is `expected X, seen Y at
 //! LOCATION` and its type the check kind. A scenario error becomes an `<error>`
 //! testcase named after the error kind (classname `scenario.error`). The target's
-//! output tail is the suite's `<system-out>`. Times are seconds, from the real
+//! output tail is the suite's `<system-out>`. A skipped check (a missing prerequisite)
+//! is `<skipped message="reason"/>`, which CI counts apart from passes and failures.
+//! A browser page check's screenshot is attached the way the Jenkins JUnit
+//! Attachments plugin and GitLab's JUnit reports read it: `[[ATTACHMENT|path]]` in the
+//! test case's `<system-out>` (the path as `report.json` has it, relative to the
+//! report directory when the PNG is inside it). Times are seconds, from the real
 //! durations.
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
@@ -38,6 +43,11 @@ fn suite(scenario: &ScenarioReport) -> TestSuite {
     for check in &scenario.checks {
         let status = match &check.verdict {
             Verdict::Pass | Verdict::Warn { .. } => TestCaseStatus::success(),
+            Verdict::Skip { reason } => {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(one_line(reason));
+                status
+            }
             Verdict::Fail { expected, seen } => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 status
@@ -59,11 +69,18 @@ fn suite(scenario: &ScenarioReport) -> TestSuite {
         let mut case = TestCase::new(check.title(), status);
         case.set_classname(format!("{}.{}", scenario.name, kind_name(check.kind)))
             .set_time(check.duration);
+        let mut out = Vec::new();
         if let Verdict::Warn { .. } = &check.verdict {
             // A warning passes: CI shows it as a property and in the case's output.
             case.add_property(("severity", "warning"));
             let message = failure_message(check).unwrap_or_default();
-            case.set_system_out(format!("warning: {message}"));
+            out.push(format!("warning: {message}"));
+        }
+        if let Some(shot) = &check.screenshot {
+            out.push(format!("[[ATTACHMENT|{}]]", shot.path.display()));
+        }
+        if !out.is_empty() {
+            case.set_system_out(out.join("\n"));
         }
         if let Some(origin) = &check.origin {
             case.add_property(("step", origin.step.to_string().as_str()));
@@ -128,6 +145,47 @@ mod tests {
         assert!(xml.contains(r#"name="severity" value="warning""#), "{xml}");
         assert!(
             xml.contains("warning: expected status 206 (RFC 9110 §14.2 MAY), seen status 200"),
+            "{xml}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn junit_skips_are_skipped_elements_with_the_reason() -> Result<(), RenderError> {
+        let report = RunReport::from_events(&crate::report::test_support::skip_events("s"));
+        let xml = render(&report)?;
+        assert!(
+            xml.contains(
+                r#"<skipped message="no Chromium found (set HARNESS_REQUIRE_BROWSER=1 to fail)"/>"#
+            ),
+            "{xml}"
+        );
+        assert!(!xml.contains("<failure"), "{xml}");
+        let parsed = Report::deserialize_from_str(&xml).expect("valid XML");
+        assert_eq!(parsed.test_suites[0].disabled, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn junit_attaches_a_screenshot_in_the_cases_output() -> Result<(), RenderError> {
+        let mut outcome = CheckOutcome::new(
+            CheckKind::Asset,
+            "browser load /",
+            "http://h/",
+            Verdict::Pass,
+            Duration::ZERO,
+        );
+        outcome.screenshot = Some(crate::outcome::Screenshot {
+            path: "screenshots/s/browser-index.png".into(),
+            rendering: crate::outcome::Rendering::MayChange,
+        });
+        let report = RunReport::from_events(&[RunEvent::Check {
+            scenario: "s".into(),
+            outcome,
+        }]);
+        let xml = render(&report)?;
+        assert!(
+            xml.contains("<system-out>[[ATTACHMENT|screenshots/s/browser-index.png]]</system-out>"),
             "{xml}"
         );
         Ok(())

@@ -1,6 +1,8 @@
 //! Markdown summary (`summary.md`) for a CI job summary or a PR comment: a headline
-//! verdict, a table of scenarios, then every failure with where, expected and seen,
-//! and the target's output tail folded in a `<details>` block.
+//! verdict, a table of scenarios, warnings, skips, each browser page's screenshot
+//! (linked relative to the summary, which sits in the report directory), then every
+//! failure with where, expected and seen, and the target's output tail folded in a
+//! `<details>` block.
 //!
 //! Everything taken from the run is escaped: table cells and prose escape Markdown
 //! specials (`|` included), values go in code spans or fenced blocks long enough to
@@ -12,6 +14,7 @@ use super::error::RenderError;
 use super::run_report::RunReport;
 use super::text::{human_duration, kind_name};
 use crate::exit_codes;
+use crate::outcome::Verdict;
 
 /// The file name `write_all` uses.
 pub const FILE_NAME: &str = "summary.md";
@@ -23,6 +26,7 @@ const MAX_LISTED_FAILURES: usize = 50;
 const PASS_ICON: &str = "✅";
 const FAIL_ICON: &str = "❌";
 const WARN_ICON: &str = "⚠️";
+const SKIP_ICON: &str = "⏭️";
 
 /// Renders the run as Markdown. Never fails; the `Result` keeps the interface of the
 /// other formats.
@@ -68,6 +72,73 @@ fn warnings(report: &RunReport, md: &mut String) {
     md.push('\n');
 }
 
+/// The skipped checks, one line each with the reason (a skip never fails the run,
+/// but a reader must see what was not checked).
+fn skips(report: &RunReport, md: &mut String) {
+    let mut skips = report.skips().peekable();
+    if skips.peek().is_none() {
+        return;
+    }
+    md.push_str("### Skipped\n\n");
+    for (scenario, check) in skips.take(MAX_LISTED_FAILURES) {
+        let reason = match &check.verdict {
+            Verdict::Skip { reason } => reason.as_str(),
+            _ => "",
+        };
+        let _ = writeln!(
+            md,
+            "- {SKIP_ICON} {} / {}: {}",
+            escape_text(&scenario.name),
+            escape_text(&check.title()),
+            escape_text(reason),
+        );
+    }
+    let more = report.totals().skipped.saturating_sub(MAX_LISTED_FAILURES);
+    if more > 0 {
+        let _ = writeln!(md, "- … and {more} more (see the JUnit and JSON reports)");
+    }
+    md.push('\n');
+}
+
+/// A table of each browser page's screenshot: scenario, page, and the image, linked.
+fn screenshots(report: &RunReport, md: &mut String) {
+    let mut shots = report.screenshots().peekable();
+    if shots.peek().is_none() {
+        return;
+    }
+    md.push_str("### Screenshots\n\n| scenario | page | screenshot |\n|---|---|---|\n");
+    for (scenario, check) in shots {
+        let Some(shot) = &check.screenshot else {
+            continue;
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} |",
+            escape_text(&scenario.name),
+            code_span(&check.location),
+            image_link(&check.title(), &shot.path),
+        );
+    }
+    md.push('\n');
+}
+
+/// `[![alt](<path>)](<path>)`: the image, clickable to its full size. The angle
+/// brackets let a path hold spaces and parentheses.
+pub(crate) fn image_link(alt: &str, path: &std::path::Path) -> String {
+    let target: String = path
+        .to_string_lossy()
+        .replace('\\', "/")
+        .chars()
+        .flat_map(|c| match c {
+            '<' => "%3C".chars().collect::<Vec<_>>(),
+            '>' => "%3E".chars().collect(),
+            '\n' | '\r' => Vec::new(),
+            c => vec![c],
+        })
+        .collect();
+    format!("[![{}](<{target}>)](<{target}>)", escape_text(alt))
+}
+
 fn summary(report: &RunReport) -> String {
     let mut md = String::new();
     let icon = if report.passed() {
@@ -88,8 +159,8 @@ fn summary(report: &RunReport) -> String {
     let _ = writeln!(md, "{}\n", facts.join(" · "));
 
     if !report.scenarios().is_empty() {
-        md.push_str("| | scenario | checks | passed | failed | duration |\n");
-        md.push_str("|---|---|---:|---:|---:|---:|\n");
+        md.push_str("| | scenario | checks | passed | failed | skipped | duration |\n");
+        md.push_str("|---|---|---:|---:|---:|---:|---:|\n");
         for s in report.scenarios() {
             let icon = if s.failed() { FAIL_ICON } else { PASS_ICON };
             let mut name = escape_text(&s.name);
@@ -98,10 +169,11 @@ fn summary(report: &RunReport) -> String {
             }
             let _ = writeln!(
                 md,
-                "| {icon} | {name} | {} | {} | {} | {} |",
+                "| {icon} | {name} | {} | {} | {} | {} | {} |",
                 s.checks.len(),
                 s.passed_checks(),
                 s.failed_checks(),
+                s.skipped_checks(),
                 s.duration.map_or_else(|| "–".to_owned(), human_duration),
             );
         }
@@ -109,6 +181,8 @@ fn summary(report: &RunReport) -> String {
     }
 
     warnings(report, &mut md);
+    skips(report, &mut md);
+    screenshots(report, &mut md);
     if report.passed() {
         return md;
     }
@@ -232,10 +306,50 @@ mod tests {
     }
 
     #[test]
+    fn markdown_counts_and_lists_skips_apart() -> Result<(), RenderError> {
+        let report = RunReport::from_events(&crate::report::test_support::skip_events("s"));
+        let md = render(&report)?;
+        assert!(md.starts_with(&format!("## {PASS_ICON} ")), "{md}");
+        assert!(md.contains("| ✅ | s | 2 | 1 | 0 | 1 | 10ms |"), "{md}");
+        assert!(md.contains("### Skipped"), "{md}");
+        assert!(md.contains("s / browser: no Chromium found"), "{md}");
+        Ok(())
+    }
+
+    #[test]
+    fn markdown_links_each_pages_screenshot() -> Result<(), RenderError> {
+        let mut outcome = CheckOutcome::new(
+            CheckKind::Asset,
+            "browser load http://h/",
+            "http://h/",
+            Verdict::Pass,
+            Duration::ZERO,
+        );
+        outcome.screenshot = Some(crate::outcome::Screenshot {
+            path: "screenshots/s/browser-index.png".into(),
+            rendering: crate::outcome::Rendering::MayChange,
+        });
+        let report = RunReport::from_events(&[RunEvent::Check {
+            scenario: "s".into(),
+            outcome,
+        }]);
+        let md = render(&report)?;
+        assert!(md.contains("### Screenshots"), "{md}");
+        assert!(
+            md.contains(
+                "| s | `http://h/` | [![browser load http://h/](<screenshots/s/browser-index.png>)]\
+                 (<screenshots/s/browser-index.png>) |"
+            ),
+            "{md}"
+        );
+        Ok(())
+    }
+
+    #[test]
     fn report_markdown_escapes_pipes_in_table_cells() {
         let report = RunReport::from_events(&scenario_events("a|b", 1, 0));
         let md = summary(&report);
-        assert!(md.contains("| ✅ | a\\|b | 1 | 1 | 0 | 10ms |"), "{md}");
+        assert!(md.contains("| ✅ | a\\|b | 1 | 1 | 0 | 0 | 10ms |"), "{md}");
         assert_eq!(escape_text("x|y\nz <b>"), "x\\|y z \\<b\\>");
     }
 

@@ -82,9 +82,23 @@ impl ScenarioReport {
         }
     }
 
-    /// How many checks passed (warnings included: they do not fail the run).
+    /// How many checks passed (warnings included: they do not fail the run; skips
+    /// not: they were never made).
     pub(crate) fn passed_checks(&self) -> usize {
-        self.checks.iter().filter(|c| c.passed()).count()
+        self.checks
+            .iter()
+            .filter(|c| c.passed() && !c.skipped())
+            .count()
+    }
+
+    /// How many checks were skipped.
+    pub(crate) fn skipped_checks(&self) -> usize {
+        self.skips().count()
+    }
+
+    /// The checks that were skipped, in order.
+    pub(crate) fn skips(&self) -> impl Iterator<Item = &CheckOutcome> {
+        self.checks.iter().filter(|c| c.skipped())
     }
 
     /// How many checks warned.
@@ -99,7 +113,7 @@ impl ScenarioReport {
 
     /// How many checks failed.
     pub(crate) fn failed_checks(&self) -> usize {
-        self.checks.len() - self.passed_checks()
+        self.failures().count()
     }
 
     /// The failed checks, in order.
@@ -132,6 +146,8 @@ pub struct Totals {
     pub warned: usize,
     /// Checks failed.
     pub failed: usize,
+    /// Checks skipped (neither passed nor failed: a prerequisite was missing).
+    pub skipped: usize,
 }
 
 /// Everything a run reported, collected from its events (it is a
@@ -186,8 +202,9 @@ impl RunReport {
             let failed = scenario.failed_checks();
             totals.checks += scenario.checks.len();
             totals.failed += failed;
-            totals.passed += scenario.checks.len() - failed;
+            totals.passed += scenario.passed_checks();
             totals.warned += scenario.warned_checks();
+            totals.skipped += scenario.skipped_checks();
             totals.scenarios_failed += usize::from(scenario.failed());
             totals.scenarios_with_failed_checks += usize::from(failed > 0);
             totals.scenarios_errored += usize::from(!scenario.errors.is_empty());
@@ -207,6 +224,13 @@ impl RunReport {
         self.scenarios
             .iter()
             .flat_map(|s| s.warnings().map(move |c| (s, c)))
+    }
+
+    /// Every skipped check with its scenario, in run order.
+    pub(crate) fn skips(&self) -> impl Iterator<Item = (&ScenarioReport, &CheckOutcome)> {
+        self.scenarios
+            .iter()
+            .flat_map(|s| s.skips().map(move |c| (s, c)))
     }
 
     /// Every scenario error with its scenario, in run order.
@@ -261,10 +285,17 @@ impl RunReport {
     pub fn headline(&self) -> String {
         let t = self.totals();
         if self.passed() {
-            let warnings = if t.warned > 0 {
-                format!(" ({})", count(t.warned, "warning", "warnings"))
-            } else {
+            let mut asides = Vec::new();
+            if t.warned > 0 {
+                asides.push(count(t.warned, "warning", "warnings"));
+            }
+            if t.skipped > 0 {
+                asides.push(format!("{} skipped", t.skipped));
+            }
+            let warnings = if asides.is_empty() {
                 String::new()
+            } else {
+                format!(" ({})", asides.join(", "))
             };
             return format!(
                 "release candidate passes: {} in {}{warnings}",
@@ -301,7 +332,37 @@ impl RunReport {
         if t.warned > 0 {
             parts.push(count(t.warned, "warning", "warnings"));
         }
+        if t.skipped > 0 {
+            parts.push(format!("{} skipped", t.skipped));
+        }
         format!("release candidate fails: {}", parts.join("; "))
+    }
+
+    /// The same report with every screenshot under `dir` named relative to it (others
+    /// keep their path), for report files written into `dir`.
+    pub(crate) fn with_screenshots_relative_to(&self, dir: &std::path::Path) -> Self {
+        let mut report = self.clone();
+        let shots = report
+            .scenarios
+            .iter_mut()
+            .flat_map(|s| s.checks.iter_mut())
+            .filter_map(|c| c.screenshot.as_mut());
+        for shot in shots {
+            if let Ok(relative) = shot.path.strip_prefix(dir) {
+                shot.path = relative.to_path_buf();
+            }
+        }
+        report
+    }
+
+    /// Every check with a screenshot, with its scenario, in run order.
+    pub(crate) fn screenshots(&self) -> impl Iterator<Item = (&ScenarioReport, &CheckOutcome)> {
+        self.scenarios.iter().flat_map(|s| {
+            s.checks
+                .iter()
+                .filter(|c| c.screenshot.is_some())
+                .map(move |c| (s, c))
+        })
     }
 
     /// Records one event. Lenient, as the protocol allows: an event for a scenario that
@@ -363,7 +424,24 @@ impl RunReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::test_support::{error_event, scenario_events, warning_events};
+    use crate::report::test_support::{error_event, scenario_events, skip_events, warning_events};
+
+    #[test]
+    fn report_skips_are_counted_apart_and_never_fail_the_run() {
+        let report = RunReport::from_events(&skip_events("s"));
+        assert!(report.passed());
+        assert_eq!(report.outcome(), RunOutcome::Pass);
+        let t = report.totals();
+        assert_eq!(
+            (t.checks, t.passed, t.warned, t.failed, t.skipped),
+            (2, 1, 0, 0, 1)
+        );
+        assert_eq!(report.skips().count(), 1);
+        assert_eq!(
+            report.headline(),
+            "release candidate passes: 2 checks in 1 scenario (1 skipped)"
+        );
+    }
 
     #[test]
     fn report_warnings_are_counted_but_never_fail_the_run() {
@@ -396,6 +474,7 @@ mod tests {
                 passed: 4,
                 warned: 0,
                 failed: 2,
+                skipped: 0,
             }
         );
         assert!(!report.passed());

@@ -27,7 +27,7 @@ use super::reporter::ReportView;
 use super::run_report::RunReport;
 use super::text::{count, failure_message, human_duration};
 use crate::exit_codes;
-use crate::outcome::CheckOutcome;
+use crate::outcome::{CheckOutcome, Verdict};
 
 /// How the terminal reporter shows progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +191,16 @@ fn warn_line(scenario: &str, check: &CheckOutcome) -> String {
     indent_continuation(&format!("WARN {scenario}/{}: {message}", check.title()))
 }
 
+/// `SKIP scenario/check: reason`: a check that could not be made here (a missing
+/// prerequisite), which never fails the run.
+fn skip_line(scenario: &str, check: &CheckOutcome) -> String {
+    let reason = match &check.verdict {
+        Verdict::Skip { reason } => reason.as_str(),
+        _ => "",
+    };
+    indent_continuation(&format!("SKIP {scenario}/{}: {reason}", check.title()))
+}
+
 /// `ERROR scenario/kind: message`, continuation lines indented.
 fn error_line(scenario: &str, kind: ScenarioErrorKind, message: &str) -> String {
     indent_continuation(&format!("ERROR {scenario}/{kind}: {message}"))
@@ -223,6 +233,8 @@ impl ReportView for TerminalReporter {
                     self.print(&fail_line(scenario, outcome));
                 } else if outcome.warned() {
                     self.print(&warn_line(scenario, outcome));
+                } else if outcome.skipped() {
+                    self.print(&skip_line(scenario, outcome));
                 } else if self.plain_mode() {
                     self.print(&format!("PASS {scenario}/{}", outcome.title()));
                 }
@@ -255,8 +267,12 @@ impl ReportView for TerminalReporter {
                         0 => String::new(),
                         n => format!(" ({})", count(n, "warning", "warnings")),
                     };
+                    let skipped = match s.skipped_checks() {
+                        0 => String::new(),
+                        n => format!(", {n} skipped"),
+                    };
                     let line = format!(
-                        "DONE {scenario}: {} passed{warned}, {} failed{} [{}]",
+                        "DONE {scenario}: {} passed{warned}, {} failed{skipped}{} [{}]",
                         s.passed_checks(),
                         s.failed_checks(),
                         if s.errors.is_empty() { "" } else { ", errored" },
@@ -390,6 +406,30 @@ mod tests {
             assert!(text.contains("\nEXIT 0"), "{text}");
             assert!(report.passed());
         }
+    }
+
+    #[test]
+    fn report_terminal_prints_skips_and_counts_them_apart() {
+        let out = Captured::default();
+        let mut reporter = TerminalReporter::plain(Box::new(out.clone()));
+        let mut fanout = Fanout::new().with(&mut reporter);
+        for event in &crate::report::test_support::skip_events("s") {
+            fanout.on_event(event);
+        }
+        fanout.on_event(&RunEvent::RunFinished {
+            duration: Duration::from_millis(3),
+        });
+        let text = out.text();
+        assert!(
+            text.contains("SKIP s/browser: no Chromium found (set HARNESS_REQUIRE_BROWSER"),
+            "{text}"
+        );
+        assert!(
+            text.contains("DONE s: 1 passed, 0 failed, 1 skipped"),
+            "{text}"
+        );
+        assert!(text.contains("(1 skipped)"), "{text}");
+        assert!(text.contains("\nEXIT 0"), "{text}");
     }
 
     #[test]

@@ -114,6 +114,37 @@ pub(crate) fn warning_events(name: &str) -> Vec<RunEvent> {
     ]
 }
 
+/// Events of scenario `name`: a passed check and a browser step skipped for want of
+/// Chromium.
+pub(crate) fn skip_events(name: &str) -> Vec<RunEvent> {
+    let check = |title: &str, verdict| RunEvent::Check {
+        scenario: name.into(),
+        outcome: CheckOutcome::new(
+            CheckKind::Asset,
+            title,
+            "/",
+            verdict,
+            Duration::from_millis(2),
+        ),
+    };
+    vec![
+        RunEvent::ScenarioStarted {
+            scenario: name.into(),
+        },
+        check("GET 200 /a.css", Verdict::Pass),
+        check(
+            "browser",
+            Verdict::Skip {
+                reason: "no Chromium found (set HARNESS_REQUIRE_BROWSER=1 to fail)".into(),
+            },
+        ),
+        RunEvent::ScenarioFinished {
+            scenario: name.into(),
+            duration: Duration::from_millis(10),
+        },
+    ]
+}
+
 /// A Prometheus series of scenario `name` that moved by 3 (10 to 13).
 pub(crate) fn deltas_event(name: &str) -> RunEvent {
     use crate::metrics::responsiveness::{EndpointDeltas, SeriesDelta, SeriesId};

@@ -114,6 +114,7 @@ pub async fn run_scenario(
     let needs_reference =
         options.record_metric_deltas || scenario.steps.iter().any(|s| s.needs_reference());
     for variant in variants {
+        let browser = options.browser.for_pass(&scenario.name, &variant.name);
         let mut cx = Context {
             spec,
             client: &client,
@@ -123,7 +124,7 @@ pub async fn run_scenario(
             token_endpoint: None,
             references: None,
             observations: Vec::new(),
-            browser: &options.browser,
+            browser: &browser,
         };
         cx.env
             .extend(variant.env.iter().map(|(k, v)| (k.clone(), v.clone())));

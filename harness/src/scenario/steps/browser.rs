@@ -1,11 +1,13 @@
 //! `browser = { pages = ["/"] }`: load each page of the booted target in headless
 //! Chromium and judge what it saw (see [`crate::browser`]). Without Chromium the step
-//! says so in one line and warns; with `HARNESS_REQUIRE_BROWSER=1` it fails.
+//! says so in one line and is skipped; with `HARNESS_REQUIRE_BROWSER=1` it fails.
+//! `rendering = "unchanged"` makes `harness gate --baseline` fail a page whose
+//! screenshot changed beyond the pixel threshold (by default a change is information).
 
 use serde::Deserialize;
 
 use crate::browser::load_pages;
-use crate::outcome::CheckOutcome;
+use crate::outcome::{CheckOutcome, Rendering};
 use crate::scenario::context::{Context, Stop};
 
 /// The step as written.
@@ -13,12 +15,15 @@ use crate::scenario::context::{Context, Stop};
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawBrowser {
     pages: Vec<String>,
+    #[serde(default)]
+    rendering: Rendering,
 }
 
 /// The pages to load (never none).
 #[derive(Debug, Clone)]
 pub(crate) struct Browser {
     pages: Vec<String>,
+    rendering: Rendering,
 }
 
 impl TryFrom<RawBrowser> for Browser {
@@ -28,7 +33,10 @@ impl TryFrom<RawBrowser> for Browser {
         if raw.pages.is_empty() {
             return Err("`browser.pages` is empty: name at least one page, e.g. [\"/\"]".into());
         }
-        Ok(Self { pages: raw.pages })
+        Ok(Self {
+            pages: raw.pages,
+            rendering: raw.rendering,
+        })
     }
 }
 
@@ -44,8 +52,11 @@ impl Browser {
             .map(|p| cx.url(target, p))
             .collect::<Result<Vec<_>, _>>()?;
         let where_ = self.pages.join(", ");
-        Ok(load_pages(cx.browser, &pages, "browser", where_)
-            .await
-            .checks)
+        let seen = load_pages(cx.browser, &pages, "browser", where_).await;
+        Ok(seen
+            .checks
+            .into_iter()
+            .map(|check| check.with_rendering(self.rendering))
+            .collect())
     }
 }
