@@ -14,7 +14,9 @@ use bench_gate::{InstructionGate, InstructionOutcome, WallClockGate, WallClockMo
 use clap::{Parser, Subcommand};
 use harness::assets::Require;
 use harness::browser::BrowserSetup;
-use harness::compare::{compare_runs, gate_exit_code, render};
+use harness::compare::{
+    ScreenshotOptions, compare_runs, compare_screenshots, gate_exit_code, render,
+};
 use harness::exit_codes;
 use harness::probe::ProbeOptions;
 use harness::report::{Fanout, Reporter, TerminalMode, TerminalReporter, json, write_all};
@@ -281,10 +283,15 @@ async fn gate(
         Some(BaselineArg::Report(path)) => {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("--baseline-report {}", path.display()))?;
-            Some(
+            // Its screenshot paths are relative to its own directory.
+            let dir = path
+                .parent()
+                .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf);
+            Some((
                 json::load(&text)
                     .with_context(|| format!("--baseline-report {}", path.display()))?,
-            )
+                dir,
+            ))
         }
         Some(BaselineArg::Target(path)) => {
             let baseline_spec = TargetSpec::load(&path)?;
@@ -299,7 +306,7 @@ async fn gate(
             let report = reporter.into_report();
             let files = write_all(&report, &report_dir.join("baseline"))?;
             eprintln!("harness: baseline report: {}", files.json.display());
-            Some(json::Document::new(&report))
+            Some((json::Document::new(&report), report_dir.join("baseline")))
         }
     };
     if baseline.is_some() {
@@ -312,7 +319,9 @@ async fn gate(
     run_target(&scenarios, &spec, &options, &mut reporter).await;
     match baseline {
         None => finish(reporter, Some(report_dir)),
-        Some(baseline) => finish_gate(reporter, &report_dir, &baseline, strict),
+        Some((baseline, baseline_dir)) => {
+            finish_gate(reporter, &report_dir, &baseline, baseline_dir, strict)
+        }
     }
 }
 
@@ -336,17 +345,25 @@ async fn run_target(
 
 /// Ends a gate against a baseline: compares, prints the comparison (regressions first),
 /// writes the candidate's reports with the comparison before the Markdown summary, and
-/// `gate.json` and `gate-junit.xml` beside them.
+/// `gate.json` and `gate-junit.xml` beside them. Screenshots of the baseline (its paths
+/// relative to `baseline_dir`) and the candidate are compared, diffs under `dir`.
 fn finish_gate(
     mut reporter: Fanout<'_>,
     dir: &std::path::Path,
     baseline: &json::Document,
+    baseline_dir: PathBuf,
     strict: bool,
 ) -> anyhow::Result<i32> {
     let reported = reporter.finish();
     let report = reporter.into_report();
     let candidate = json::Document::new(&report);
-    let comparison = compare_runs(baseline, &candidate);
+    let mut comparison = compare_runs(baseline, &candidate);
+    compare_screenshots(
+        baseline,
+        &candidate,
+        &ScreenshotOptions::new(baseline_dir, dir.to_path_buf()),
+        &mut comparison,
+    );
     let files = write_all(&report, dir)?;
     let summary = std::fs::read_to_string(&files.markdown)
         .with_context(|| format!("reading {}", files.markdown.display()))?;

@@ -6,7 +6,10 @@
 //! naming that file. `check-assets` with the browser: what only a script fetches gets
 //! the crawl's HTTP checks (through the `harness check-assets --browser` binary), and
 //! a scenario's `check-assets = { browser = true }` fails `wrong-content-type` both
-//! ways, the crawl's Content-Type check and the browser's unapplied stylesheet.
+//! ways, the crawl's Content-Type check and the browser's unapplied stylesheet. In the
+//! gate, the server against itself renders the same (the
+//! figures are printed), and the unstyled `wrong-content-type` page is a rendering
+//! change: information, or a regression with `rendering = "unchanged"`.
 //!
 //! Needs Chromium (`HARNESS_CHROMIUM`, else `chromium` or `chromium-browser` on `PATH`;
 //! `apt-get install chromium`). Without it the tests are reported ignored (skipped)
@@ -28,6 +31,10 @@ mod browser {
     use std::ffi::OsString;
 
     use harness::browser::{BrowserSetup, Chromium, LoadOptions, PageLoad, classify};
+    use harness::compare::{
+        DEFAULT_THRESHOLD, DEFAULT_TOLERANCE, Finding, FindingArea, ScreenshotOptions,
+        compare_runs, compare_screenshots,
+    };
     use harness::outcome::{CheckOutcome, Verdict};
     use harness::prerequisite::{self, Found, Status};
     use harness::report::RunReport;
@@ -74,6 +81,8 @@ mod browser {
                 status,
                 "check_assets_browser_fails_wrong_content_type_both_ways",
                 check_assets_browser_fails_wrong_content_type_both_ways,
+                "the_gate_finds_the_unstyled_page_rendered_differently",
+                the_gate_finds_the_unstyled_page_rendered_differently,
             ),
             // Needs no Chromium: what the step does without one.
             Trial::test(
@@ -268,6 +277,106 @@ mod browser {
         let mut report = RunReport::new();
         run_scenarios(&[scenario], &spec, &options, &mut report).await;
         report
+    }
+
+    /// The gate's screenshot comparison on the real stack, as `harness gate --baseline`
+    /// lays it out: the baseline's screenshots under `<report>/baseline/screenshots`,
+    /// the candidate's under `<report>/screenshots`, diffs under
+    /// `<report>/screenshot-diffs`. Each candidate gets its own report directory.
+    async fn the_gate_finds_the_unstyled_page_rendered_differently(binary: PathBuf) {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let setup = |shots: PathBuf| BrowserSetup {
+            chromium: Status::Available(Found::Chromium(binary.clone())),
+            screenshot_dir: Some(shots),
+        };
+        let plain = "browser = { pages = [\"/\"] }";
+        let unchanged = "browser = { pages = [\"/\"], rendering = \"unchanged\" }";
+        let report_dir = |name: &str| tmp.path().join(name);
+        // One baseline, shared: what the candidate's step asks decides.
+        let baseline_dir = tmp.path().join("baseline");
+        let baseline = Document::new(
+            &run_scenario_in(
+                None,
+                setup(baseline_dir.join("screenshots")),
+                scenario_with_step(tmp.path(), plain),
+            )
+            .await,
+        );
+        let gate = |name: &'static str, switch: Option<&'static str>, step: &'static str| {
+            let dir = report_dir(name);
+            let baseline = baseline.clone();
+            let baseline_dir = baseline_dir.clone();
+            let shots = setup(dir.join("screenshots"));
+            let scenario = scenario_with_step(&dir_for(&dir), step);
+            async move {
+                let candidate = Document::new(&run_scenario_in(switch, shots, scenario).await);
+                let mut comparison = compare_runs(&baseline, &candidate);
+                compare_screenshots(
+                    &baseline,
+                    &candidate,
+                    &ScreenshotOptions::new(baseline_dir, dir.clone()),
+                    &mut comparison,
+                );
+                assert_eq!(comparison.screenshots.len(), 1, "{comparison:#?}");
+                let pair = comparison.screenshots[0].clone();
+                eprintln!(
+                    "browser gate {name}: {} of {} pixels differ ({}), threshold {:.2}%, \
+                     tolerance {} per channel",
+                    pair.changed,
+                    pair.pixels,
+                    pair.changed_text(),
+                    DEFAULT_THRESHOLD * 100.0,
+                    DEFAULT_TOLERANCE
+                );
+                let diff = pair.diff.as_ref().expect("a diff image");
+                assert!(dir.join(diff).is_file(), "{pair:#?}");
+                assert!(dir.join(&pair.baseline).is_file(), "{pair:#?}");
+                assert!(dir.join(&pair.candidate).is_file(), "{pair:#?}");
+                let rendering = |findings: &[Finding]| {
+                    findings
+                        .iter()
+                        .filter(|f| f.area == FindingArea::Rendering)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                };
+                (
+                    pair,
+                    rendering(&comparison.regressions),
+                    rendering(&comparison.information),
+                )
+            }
+        };
+
+        let (same, regressions, information) = gate("same", None, unchanged).await;
+        assert!(!same.rendering_changed, "{same:#?}");
+        assert!(
+            regressions.is_empty() && information.is_empty(),
+            "{information:#?}"
+        );
+
+        let (unstyled, regressions, information) =
+            gate("unstyled", Some("wrong-content-type"), plain).await;
+        assert!(unstyled.rendering_changed, "{unstyled:#?}");
+        assert!(regressions.is_empty(), "{regressions:#?}");
+        assert_eq!(information.len(), 1, "{information:#?}");
+        assert_eq!(information[0].subject, "/");
+        assert!(
+            information[0].what.starts_with("rendering changed: "),
+            "{information:#?}"
+        );
+
+        let (_, regressions, information) =
+            gate("asked-unchanged", Some("wrong-content-type"), unchanged).await;
+        assert!(information.is_empty(), "{information:#?}");
+        assert_eq!(regressions.len(), 1, "{regressions:#?}");
+        assert_eq!(regressions[0].subject, "/");
+    }
+
+    /// A directory for a report directory's scenario file, beside it.
+    fn dir_for(report_dir: &Path) -> PathBuf {
+        let dir = report_dir.with_extension("scenario");
+        std::fs::create_dir_all(&dir).expect("scenario dir");
+        dir
     }
 
     async fn the_browser_step_fails_wrong_content_type_with_its_origin_and_screenshots(

@@ -26,3 +26,4 @@ pub use locate::find_chromium;
 pub(crate) use pages::load_pages;
 pub use record::{ConsoleMessage, FailedRequest, PageLoad, RequestRecord};
 pub use setup::BrowserSetup;
+pub(crate) use setup::path_segment;

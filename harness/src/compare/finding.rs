@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use super::screenshots::ScreenshotPair;
+
 /// What a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FindingArea {
@@ -13,6 +15,8 @@ pub enum FindingArea {
     Asset,
     /// A counting series' response to the traffic.
     Metric,
+    /// A page's screenshot.
+    Rendering,
 }
 
 impl FindingArea {
@@ -22,6 +26,7 @@ impl FindingArea {
             Self::Check => "check",
             Self::Asset => "asset",
             Self::Metric => "metric",
+            Self::Rendering => "rendering",
         }
     }
 }
@@ -67,6 +72,9 @@ pub struct Comparison {
     pub already_failing: Vec<Finding>,
     /// Differences that break nothing (a changed length, a fixed check).
     pub information: Vec<Finding>,
+    /// Each page screenshotted on both runs, side by side (filled by
+    /// [`compare_screenshots`](super::compare_screenshots), which reads the files).
+    pub screenshots: Vec<ScreenshotPair>,
 }
 
 impl Comparison {

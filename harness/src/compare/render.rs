@@ -1,13 +1,16 @@
 //! The comparison in every report format: terminal text, Markdown (put before the
 //! candidate's summary), JSON and JUnit. Regressions first, each with the baseline's
 //! and the candidate's answer side by side; then what already failed on the baseline
-//! (a warning, or a failure with `strict`); then information.
+//! (a warning, or a failure with `strict`); then information. The Markdown and JSON
+//! end with each page's screenshots side by side: baseline, candidate, diff.
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
 use super::finding::{Comparison, Finding};
+use super::screenshots::ScreenshotPair;
 use crate::report::RenderError;
+use crate::report::markdown::image_link;
 
 /// The JSON file of the comparison.
 pub const JSON_FILE_NAME: &str = "gate.json";
@@ -17,8 +20,9 @@ pub const JUNIT_FILE_NAME: &str = "gate-junit.xml";
 /// The first section's title.
 const REGRESSIONS: &str = "Regressions";
 
-/// The version of `gate.json`'s schema.
-const SCHEMA_VERSION: u32 = 1;
+/// The version of `gate.json`'s schema: 2 added `screenshots` (each page's pair, with
+/// the diff image and the changed pixels).
+const SCHEMA_VERSION: u32 = 2;
 
 /// The sections in report order, with how a finding in each weighs.
 fn sections(comparison: &Comparison, strict: bool) -> [(&'static str, &[Finding], Weight); 3] {
@@ -119,7 +123,42 @@ pub fn to_markdown(comparison: &Comparison, strict: bool) -> String {
             ));
         }
     }
+    screenshots_markdown(comparison, &mut out);
     out
+}
+
+/// Each page's screenshots side by side, paths relative to the report directory (where
+/// `summary.md` is).
+fn screenshots_markdown(comparison: &Comparison, out: &mut String) {
+    if comparison.screenshots.is_empty() {
+        return;
+    }
+    out.push_str(
+        "\n### Screenshots\n\n| scenario | page | baseline | candidate | diff | changed |\n\
+         |---|---|---|---|---|---:|\n",
+    );
+    for pair in &comparison.screenshots {
+        let scenario = match &pair.variant {
+            Some(variant) => format!("{} [{variant}]", pair.scenario),
+            None => pair.scenario.clone(),
+        };
+        let mark = if pair.rendering_changed {
+            " ⚠️"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} | {}{mark} |\n",
+            cell(&scenario),
+            cell(&pair.page).replace('`', "'"),
+            image_link("baseline", &pair.baseline),
+            image_link("candidate", &pair.candidate),
+            pair.diff
+                .as_deref()
+                .map_or_else(|| "–".to_owned(), |d| image_link("diff", d)),
+            cell(&pair.changed_text()),
+        ));
+    }
 }
 
 /// Table cells keep to one line and do not end the cell early.
@@ -146,6 +185,42 @@ struct JsonDocument<'a> {
     regressions: Vec<JsonFinding<'a>>,
     already_failing: Vec<JsonFinding<'a>>,
     information: Vec<JsonFinding<'a>>,
+    screenshots: Vec<JsonScreenshots<'a>>,
+}
+
+/// A page's screenshots in `gate.json` (schema 2).
+#[derive(Serialize)]
+struct JsonScreenshots<'a> {
+    scenario: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variant: Option<&'a str>,
+    page: &'a str,
+    baseline: String,
+    candidate: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<String>,
+    changed_pixels: u64,
+    pixels: u64,
+    rendering_changed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+impl<'a> JsonScreenshots<'a> {
+    fn new(pair: &'a ScreenshotPair) -> Self {
+        Self {
+            scenario: &pair.scenario,
+            variant: pair.variant.as_deref(),
+            page: &pair.page,
+            baseline: pair.baseline.display().to_string(),
+            candidate: pair.candidate.display().to_string(),
+            diff: pair.diff.as_ref().map(|d| d.display().to_string()),
+            changed_pixels: pair.changed,
+            pixels: pair.pixels,
+            rendering_changed: pair.rendering_changed,
+            error: pair.error.as_deref(),
+        }
+    }
 }
 
 fn list(findings: &[Finding]) -> Vec<JsonFinding<'_>> {
@@ -176,6 +251,11 @@ pub fn to_json(comparison: &Comparison, strict: bool) -> Result<String, RenderEr
         regressions: list(&comparison.regressions),
         already_failing: list(&comparison.already_failing),
         information: list(&comparison.information),
+        screenshots: comparison
+            .screenshots
+            .iter()
+            .map(JsonScreenshots::new)
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&document).map_err(RenderError::Json)?;
     text.push('\n');
@@ -246,6 +326,7 @@ mod tests {
             regressions: vec![finding("/a.css")],
             already_failing: vec![finding("/old.css")],
             information: vec![finding("/b.css")],
+            screenshots: Vec::new(),
         }
     }
 
@@ -266,6 +347,44 @@ mod tests {
             .unwrap_or(0);
         assert!(regressions < already, "{markdown}");
         assert!(markdown.contains("| static-assets | asset `/a.css` | Content-Type changed | text/css | application/octet-stream |"));
+    }
+
+    #[test]
+    fn markdown_and_json_show_each_pages_screenshots_side_by_side() -> Result<(), RenderError> {
+        let comparison = Comparison {
+            screenshots: vec![ScreenshotPair {
+                scenario: "browser-home".into(),
+                variant: None,
+                page: "/".into(),
+                baseline: "baseline/screenshots/browser-home/browser-index.png".into(),
+                candidate: "screenshots/browser-home/browser-index.png".into(),
+                diff: Some("screenshot-diffs/browser-home/step1-browser-index.png".into()),
+                changed: 1234,
+                pixels: 10_000,
+                rendering_changed: true,
+                error: None,
+            }],
+            ..Comparison::default()
+        };
+        let markdown = to_markdown(&comparison, false);
+        assert!(
+            markdown.contains(
+                "| browser-home | `/` \
+                 | [![baseline](<baseline/screenshots/browser-home/browser-index.png>)]\
+                 (<baseline/screenshots/browser-home/browser-index.png>) \
+                 | [![candidate](<screenshots/browser-home/browser-index.png>)]\
+                 (<screenshots/browser-home/browser-index.png>) \
+                 | [![diff](<screenshot-diffs/browser-home/step1-browser-index.png>)]\
+                 (<screenshot-diffs/browser-home/step1-browser-index.png>) | 12.34% ⚠️ |"
+            ),
+            "{markdown}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&to_json(&comparison, false)?).map_err(RenderError::Json)?;
+        assert_eq!(json["schema_version"], 2);
+        assert_eq!(json["screenshots"][0]["changed_pixels"], 1234);
+        assert_eq!(json["screenshots"][0]["rendering_changed"], true);
+        Ok(())
     }
 
     #[test]
