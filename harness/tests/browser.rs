@@ -33,7 +33,7 @@ mod browser {
     use harness::browser::{BrowserSetup, Chromium, LoadOptions, PageLoad, classify};
     use harness::compare::{
         DEFAULT_THRESHOLD, DEFAULT_TOLERANCE, Finding, FindingArea, ScreenshotOptions,
-        compare_runs, compare_screenshots,
+        compare_runs, compare_screenshots, pixels,
     };
     use harness::outcome::{CheckOutcome, Verdict};
     use harness::prerequisite::{self, Found, Status};
@@ -83,6 +83,11 @@ mod browser {
                 check_assets_browser_fails_wrong_content_type_both_ways,
                 "the_gate_finds_the_unstyled_page_rendered_differently",
                 the_gate_finds_the_unstyled_page_rendered_differently,
+            ),
+            needs_chromium(
+                status,
+                "the_cli_gate_links_screenshots_and_fails_a_changed_page_asked_unchanged",
+                the_cli_gate_links_screenshots_and_fails_a_changed_page_asked_unchanged,
             ),
             // Needs no Chromium: what the step does without one.
             Trial::test(
@@ -328,6 +333,15 @@ mod browser {
                     DEFAULT_THRESHOLD * 100.0,
                     DEFAULT_TOLERANCE
                 );
+                let read = |path: &Path| {
+                    pixels::decode(&std::fs::read(dir.join(path)).expect("screenshot read"))
+                        .expect("screenshot decoded")
+                };
+                let exact = pixels::diff(&read(&pair.baseline), &read(&pair.candidate), 0);
+                eprintln!(
+                    "browser gate {name}: with no tolerance, {} pixels differ",
+                    exact.changed
+                );
                 let diff = pair.diff.as_ref().expect("a diff image");
                 assert!(dir.join(diff).is_file(), "{pair:#?}");
                 assert!(dir.join(&pair.baseline).is_file(), "{pair:#?}");
@@ -370,6 +384,90 @@ mod browser {
         assert!(information.is_empty(), "{information:#?}");
         assert_eq!(regressions.len(), 1, "{regressions:#?}");
         assert_eq!(regressions[0].subject, "/");
+    }
+
+    /// `harness gate` itself, against a saved report: the screenshots are attached and
+    /// linked in the report files, and a page asked to render unchanged that the
+    /// candidate renders unstyled fails the gate (exit 1) with a diff image.
+    async fn the_cli_gate_links_screenshots_and_fails_a_changed_page_asked_unchanged(
+        binary: PathBuf,
+    ) {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let scenario = tmp.path().join("browser.toml");
+        std::fs::write(
+            &scenario,
+            "name = \"browser-home\"\n\
+             description = \"The home page must render as it did.\"\n\
+             [[steps]]\nboot = {}\n\
+             [[steps]]\nbrowser = { pages = [\"/\"], rendering = \"unchanged\" }\n",
+        )
+        .expect("scenario written");
+        let gate = |dir: &Path, args: &[&str]| {
+            let output = std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+                .arg("gate")
+                .arg("--scenario")
+                .arg(&scenario)
+                .arg("--target")
+                .arg(workspace().join("scenarios/targets/reference-process.toml"))
+                .arg("--report-dir")
+                .arg(dir)
+                .args(args)
+                .env("HARNESS_CHROMIUM", &binary)
+                .output()
+                .expect("harness runs");
+            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            (output.status.code().unwrap_or(-1), stderr)
+        };
+        let base = tmp.path().join("base");
+        let (code, stderr) = gate(&base, &[]);
+        assert_eq!(code, 0, "{stderr}");
+        let shot = "screenshots/browser-home/browser-index.png";
+        assert!(base.join(shot).is_file(), "{stderr}");
+        let junit = std::fs::read_to_string(base.join("junit.xml")).expect("junit.xml");
+        assert!(junit.contains(&format!("[[ATTACHMENT|{shot}]]")), "{junit}");
+        let summary = std::fs::read_to_string(base.join("summary.md")).expect("summary.md");
+        assert!(summary.contains(&format!("(<{shot}>)")), "{summary}");
+
+        let saved = base.join("report.json");
+        let cand = tmp.path().join("cand");
+        let args = [
+            "--env",
+            "REFSERVER_REGRESSIONS=wrong-content-type",
+            "--baseline-report",
+            saved.to_str().expect("utf-8 path"),
+        ];
+        let (code, stderr) = gate(&cand, &args);
+        assert_eq!(code, 1, "{stderr}");
+        let gate_json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(cand.join("gate.json")).expect("gate.json"),
+        )
+        .expect("json");
+        let regressions = gate_json["regressions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            regressions
+                .iter()
+                .any(|r| r["area"] == "rendering" && r["subject"] == "/"),
+            "{regressions:#?}"
+        );
+        let pair = &gate_json["screenshots"][0];
+        assert_eq!(pair["rendering_changed"], true, "{pair:#?}");
+        assert_eq!(pair["candidate"], shot, "{pair:#?}");
+        assert_eq!(
+            pair["baseline"],
+            base.join(shot).to_str().expect("utf-8 path"),
+            "the saved report's relative path, resolved against its directory"
+        );
+        let diff = pair["diff"].as_str().expect("a diff image");
+        assert!(cand.join(diff).is_file(), "{pair:#?}");
+        let summary = std::fs::read_to_string(cand.join("summary.md")).expect("summary.md");
+        assert!(
+            summary.contains("| baseline | candidate | diff | changed |")
+                && summary.contains(&format!("(<{diff}>)")),
+            "{summary}"
+        );
     }
 
     /// A directory for a report directory's scenario file, beside it.
