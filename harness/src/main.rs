@@ -14,9 +14,7 @@ use bench_gate::{InstructionGate, InstructionOutcome, WallClockGate, WallClockMo
 use clap::{Parser, Subcommand};
 use harness::assets::Require;
 use harness::browser::BrowserSetup;
-use harness::compare::{
-    ScreenshotOptions, compare_runs, compare_screenshots, gate_exit_code, render,
-};
+use harness::compare::{ScreenshotOptions, compare_with_screenshots, gate_exit_code, render};
 use harness::exit_codes;
 use harness::probe::ProbeOptions;
 use harness::report::{Fanout, Reporter, TerminalMode, TerminalReporter, json, write_all};
@@ -283,15 +281,9 @@ async fn gate(
         Some(BaselineArg::Report(path)) => {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("--baseline-report {}", path.display()))?;
-            // Its screenshot paths are relative to its own directory.
-            let dir = path
-                .parent()
-                .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf);
-            Some((
-                json::load(&text)
-                    .with_context(|| format!("--baseline-report {}", path.display()))?,
-                dir,
-            ))
+            let document = json::load(&text)
+                .with_context(|| format!("--baseline-report {}", path.display()))?;
+            Some((document, path))
         }
         Some(BaselineArg::Target(path)) => {
             let baseline_spec = TargetSpec::load(&path)?;
@@ -306,7 +298,7 @@ async fn gate(
             let report = reporter.into_report();
             let files = write_all(&report, &report_dir.join("baseline"))?;
             eprintln!("harness: baseline report: {}", files.json.display());
-            Some((json::Document::new(&report), report_dir.join("baseline")))
+            Some((json::Document::new(&report), files.json))
         }
     };
     if baseline.is_some() {
@@ -319,9 +311,7 @@ async fn gate(
     run_target(&scenarios, &spec, &options, &mut reporter).await;
     match baseline {
         None => finish(reporter, Some(report_dir)),
-        Some((baseline, baseline_dir)) => {
-            finish_gate(reporter, &report_dir, &baseline, baseline_dir, strict)
-        }
+        Some((base, saved)) => finish_gate(reporter, &report_dir, &base, saved, strict),
     }
 }
 
@@ -345,25 +335,19 @@ async fn run_target(
 
 /// Ends a gate against a baseline: compares, prints the comparison (regressions first),
 /// writes the candidate's reports with the comparison before the Markdown summary, and
-/// `gate.json` and `gate-junit.xml` beside them. Screenshots of the baseline (its paths
-/// relative to `baseline_dir`) and the candidate are compared, diffs under `dir`.
+/// `gate.json` and `gate-junit.xml` beside them (`saved`: the baseline's `report.json`).
 fn finish_gate(
     mut reporter: Fanout<'_>,
     dir: &std::path::Path,
     baseline: &json::Document,
-    baseline_dir: PathBuf,
+    saved: PathBuf,
     strict: bool,
 ) -> anyhow::Result<i32> {
     let reported = reporter.finish();
     let report = reporter.into_report();
     let candidate = json::Document::new(&report);
-    let mut comparison = compare_runs(baseline, &candidate);
-    compare_screenshots(
-        baseline,
-        &candidate,
-        &ScreenshotOptions::new(baseline_dir, dir.to_path_buf()),
-        &mut comparison,
-    );
+    let shots = ScreenshotOptions::beside_report(&saved, dir.to_path_buf());
+    let comparison = compare_with_screenshots(baseline, &candidate, &shots);
     let files = write_all(&report, dir)?;
     let summary = std::fs::read_to_string(&files.markdown)
         .with_context(|| format!("reading {}", files.markdown.display()))?;

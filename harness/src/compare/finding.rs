@@ -3,8 +3,7 @@
 //! side.
 
 use std::fmt;
-
-use super::screenshots::ScreenshotPair;
+use std::path::PathBuf;
 
 /// What a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,5 +81,42 @@ impl Comparison {
     /// failure the baseline already had.
     pub fn fails(&self, strict: bool) -> bool {
         !self.regressions.is_empty() || (strict && !self.already_failing.is_empty())
+    }
+}
+
+/// One page's screenshots on both runs, and what the comparison made of them. Paths
+/// are relative to the report directory when inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenshotPair {
+    /// The scenario.
+    pub scenario: String,
+    /// The variant, when the scenario has variants.
+    pub variant: Option<String>,
+    /// The page's path and query (the same on both runs, unlike its port).
+    pub page: String,
+    /// The baseline's screenshot.
+    pub baseline: PathBuf,
+    /// The candidate's screenshot.
+    pub candidate: PathBuf,
+    /// The diff image, when both could be read.
+    pub diff: Option<PathBuf>,
+    /// Pixels that differ (0 when none could be compared).
+    pub changed: u64,
+    /// Pixels compared.
+    pub pixels: u64,
+    /// Whether the page counts as rendered differently.
+    pub rendering_changed: bool,
+    /// Why the pair could not be compared.
+    pub error: Option<String>,
+}
+
+impl ScreenshotPair {
+    /// The changed share in words: `0.00%`, `12.34%`, or the error.
+    pub fn changed_text(&self) -> String {
+        match &self.error {
+            Some(error) => format!("not compared: {error}"),
+            None if self.pixels == 0 => "0.00%".to_owned(),
+            None => format!("{:.2}%", self.changed as f64 * 100.0 / self.pixels as f64),
+        }
     }
 }

@@ -16,10 +16,10 @@ mod screenshots;
 #[cfg(test)]
 mod test_support;
 
-pub use finding::{Comparison, Finding, FindingArea};
+pub use finding::{Comparison, Finding, FindingArea, ScreenshotPair};
 pub use gate::gate_exit_code;
 pub use runs::compare_runs;
 pub use screenshots::{
-    DEFAULT_THRESHOLD, DEFAULT_TOLERANCE, DIFF_DIR_NAME, ScreenshotOptions, ScreenshotPair,
-    compare_screenshots,
+    DEFAULT_THRESHOLD, DEFAULT_TOLERANCE, DIFF_DIR_NAME, ScreenshotOptions, compare_screenshots,
+    compare_with_screenshots,
 };

@@ -7,8 +7,7 @@
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
-use super::finding::{Comparison, Finding};
-use super::screenshots::ScreenshotPair;
+use super::finding::{Comparison, Finding, ScreenshotPair};
 use crate::report::RenderError;
 use crate::report::markdown::image_link;
 

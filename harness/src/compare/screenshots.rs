@@ -11,8 +11,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::finding::{Comparison, Finding, FindingArea};
+use super::finding::{Comparison, Finding, FindingArea, ScreenshotPair};
 use super::pixels;
+use super::runs::compare_runs;
 use crate::outcome::{Origin, Rendering};
 use crate::report::json::{Check, Document};
 
@@ -44,6 +45,13 @@ pub struct ScreenshotOptions {
 }
 
 impl ScreenshotOptions {
+    /// The defaults for a baseline whose `report.json` is `saved` (its screenshot paths
+    /// start in its directory).
+    pub fn beside_report(saved: &Path, report_dir: PathBuf) -> Self {
+        let baseline_dir = saved.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self::new(baseline_dir, report_dir)
+    }
+
     /// The defaults, for these directories.
     pub fn new(baseline_dir: PathBuf, report_dir: PathBuf) -> Self {
         Self {
@@ -51,43 +59,6 @@ impl ScreenshotOptions {
             tolerance: DEFAULT_TOLERANCE,
             baseline_dir,
             report_dir,
-        }
-    }
-}
-
-/// One page's screenshots on both runs, and what the comparison made of them. Paths
-/// are relative to the report directory when inside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScreenshotPair {
-    /// The scenario.
-    pub scenario: String,
-    /// The variant, when the scenario has variants.
-    pub variant: Option<String>,
-    /// The page's path and query (the same on both runs, unlike its port).
-    pub page: String,
-    /// The baseline's screenshot.
-    pub baseline: PathBuf,
-    /// The candidate's screenshot.
-    pub candidate: PathBuf,
-    /// The diff image, when both could be read.
-    pub diff: Option<PathBuf>,
-    /// Pixels that differ (0 when none could be compared).
-    pub changed: u64,
-    /// Pixels compared.
-    pub pixels: u64,
-    /// Whether the page counts as rendered differently.
-    pub rendering_changed: bool,
-    /// Why the pair could not be compared.
-    pub error: Option<String>,
-}
-
-impl ScreenshotPair {
-    /// The changed share in words: `0.00%`, `12.34%`, or the error.
-    pub fn changed_text(&self) -> String {
-        match &self.error {
-            Some(error) => format!("not compared: {error}"),
-            None if self.pixels == 0 => "0.00%".to_owned(),
-            None => format!("{:.2}%", self.changed as f64 * 100.0 / self.pixels as f64),
         }
     }
 }
@@ -114,6 +85,17 @@ fn keyed(document: &Document) -> BTreeMap<Key, (&str, &Check)> {
                 .or_insert((scenario.name.as_str(), check));
         }
     }
+    out
+}
+
+/// The whole gate's comparison: [`compare_runs`], then [`compare_screenshots`].
+pub fn compare_with_screenshots(
+    baseline: &Document,
+    candidate: &Document,
+    options: &ScreenshotOptions,
+) -> Comparison {
+    let mut out = compare_runs(baseline, candidate);
+    compare_screenshots(baseline, candidate, options, &mut out);
     out
 }
 
