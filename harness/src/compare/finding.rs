@@ -1,6 +1,6 @@
 //! What a comparison found: each finding names its scenario and subject (a check, an
-//! asset path, a series) and gives the baseline's and the candidate's answer side by
-//! side.
+//! asset path, a series, a page) and gives the baseline's and the candidate's answer
+//! side by side; each page's two screenshots are kept as a pair for the reports.
 
 use std::fmt;
 use std::path::PathBuf;
