@@ -81,6 +81,9 @@ mod browser {
                 status,
                 "check_assets_browser_fails_wrong_content_type_both_ways",
                 check_assets_browser_fails_wrong_content_type_both_ways,
+            ),
+            needs_chromium(
+                status,
                 "the_gate_finds_the_unstyled_page_rendered_differently",
                 the_gate_finds_the_unstyled_page_rendered_differently,
             ),
