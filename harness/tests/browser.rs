@@ -661,7 +661,12 @@ mod browser {
             load["duration_ms"].as_f64().is_some_and(|ms| ms > 0.0),
             "{load}"
         );
-        assert!(dir.path().join("screenshots/browser-index.png").is_file());
+        // Screenshots sit in a directory per scenario: the ad-hoc run is `check-assets`.
+        assert!(
+            dir.path()
+                .join("screenshots/check-assets/browser-index.png")
+                .is_file()
+        );
     }
 
     async fn check_assets_browser_fails_wrong_content_type_both_ways(binary: PathBuf) {
