@@ -209,7 +209,9 @@ mod browser {
         );
     }
 
-    async fn a_script_fetching_a_missing_json_file_fails_naming_it(binary: PathBuf) {
+    /// A page whose script `/app.js` fetches `fetched`, which nothing links: only a
+    /// browser finds it. The caller mounts `fetched` (or leaves it missing).
+    async fn page_whose_script_fetches(fetched: &str) -> MockServer {
         let site = MockServer::start().await;
         Mock::given(path("/"))
             .respond_with(ResponseTemplate::new(200).set_body_raw(
@@ -221,11 +223,16 @@ mod browser {
             .await;
         Mock::given(path("/app.js"))
             .respond_with(ResponseTemplate::new(200).set_body_raw(
-                "fetch('/data/posts.json').then(r => r.text());",
+                format!("fetch('{fetched}').then(r => r.text());"),
                 "text/javascript",
             ))
             .mount(&site)
             .await;
+        site
+    }
+
+    async fn a_script_fetching_a_missing_json_file_fails_naming_it(binary: PathBuf) {
+        let site = page_whose_script_fetches("/data/posts.json").await;
         let page = format!("{}/", site.uri());
         let checks = classify(&load(&binary, &page, None).await);
         let failed = failures(&checks);
@@ -561,22 +568,7 @@ mod browser {
     /// (wiremock's 404): only the crawl's HEAD check can see it, and only once the
     /// browser has found the file.
     async fn script_fetching_site() -> MockServer {
-        let site = MockServer::start().await;
-        Mock::given(path("/"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(
-                "<!doctype html><title>t</title><link rel=icon href=data:,>\
-                 <script src=/app.js></script><p>hi</p>",
-                "text/html",
-            ))
-            .mount(&site)
-            .await;
-        Mock::given(path("/app.js"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(
-                "fetch('/data.json').then(r => r.json());",
-                "text/javascript",
-            ))
-            .mount(&site)
-            .await;
+        let site = page_whose_script_fetches("/data.json").await;
         Mock::given(method("GET"))
             .and(path("/data.json"))
             .respond_with(ResponseTemplate::new(200).set_body_raw("{\"a\": 1}", "application/json"))

@@ -168,21 +168,7 @@ mod tests {
 
     #[test]
     fn junit_attaches_a_screenshot_in_the_cases_output() -> Result<(), RenderError> {
-        let mut outcome = CheckOutcome::new(
-            CheckKind::Asset,
-            "browser load /",
-            "http://h/",
-            Verdict::Pass,
-            Duration::ZERO,
-        );
-        outcome.screenshot = Some(crate::outcome::Screenshot {
-            path: "screenshots/s/browser-index.png".into(),
-            rendering: crate::outcome::Rendering::MayChange,
-        });
-        let report = RunReport::from_events(&[RunEvent::Check {
-            scenario: "s".into(),
-            outcome,
-        }]);
+        let report = RunReport::from_events(&[crate::report::test_support::screenshot_event()]);
         let xml = render(&report)?;
         assert!(
             xml.contains("<system-out>[[ATTACHMENT|screenshots/s/browser-index.png]]</system-out>"),

@@ -318,21 +318,7 @@ mod tests {
 
     #[test]
     fn markdown_links_each_pages_screenshot() -> Result<(), RenderError> {
-        let mut outcome = CheckOutcome::new(
-            CheckKind::Asset,
-            "browser load http://h/",
-            "http://h/",
-            Verdict::Pass,
-            Duration::ZERO,
-        );
-        outcome.screenshot = Some(crate::outcome::Screenshot {
-            path: "screenshots/s/browser-index.png".into(),
-            rendering: crate::outcome::Rendering::MayChange,
-        });
-        let report = RunReport::from_events(&[RunEvent::Check {
-            scenario: "s".into(),
-            outcome,
-        }]);
+        let report = RunReport::from_events(&[crate::report::test_support::screenshot_event()]);
         let md = render(&report)?;
         assert!(md.contains("### Screenshots"), "{md}");
         assert!(

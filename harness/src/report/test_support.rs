@@ -180,3 +180,23 @@ pub(crate) fn asset_event(name: &str) -> RunEvent {
         }),
     }
 }
+
+/// A passed `browser load http://h/` check of scenario `s` with its screenshot at
+/// `screenshots/s/browser-index.png` (relative to the report directory).
+pub(crate) fn screenshot_event() -> RunEvent {
+    let mut outcome = CheckOutcome::new(
+        CheckKind::Asset,
+        "browser load http://h/",
+        "http://h/",
+        Verdict::Pass,
+        Duration::ZERO,
+    );
+    outcome.screenshot = Some(crate::outcome::Screenshot {
+        path: "screenshots/s/browser-index.png".into(),
+        rendering: crate::outcome::Rendering::MayChange,
+    });
+    RunEvent::Check {
+        scenario: "s".into(),
+        outcome,
+    }
+}
