@@ -17,6 +17,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
@@ -109,26 +110,35 @@ impl Service<Request> for Site {
                 inner: self.router.call(request),
             });
         };
+        if !monitor.buffered {
+            // Nothing that needs dropping may be live while the router's future is
+            // built, or (to drop it should building unwind) LLVM builds the future
+            // aside and copies it twice (callgrind: ~130 instructions per request):
+            // `pending` is taken out of `ManuallyDrop` only once the future exists. A
+            // panic in the router leaks one `Arc` instead.
+            let pending = ManuallyDrop::new(Pending {
+                started: Instant::now(),
+                endpoint: monitor.endpoint(request.method(), request.uri().path()),
+            });
+            return SiteFuture::new(State::Monitored {
+                inner: self.router.call(request),
+                pending: Some(ManuallyDrop::into_inner(pending)),
+            });
+        }
         let pending = Pending {
             started: Instant::now(),
             endpoint: monitor.endpoint(request.method(), request.uri().path()),
         };
-        if monitor.buffered {
-            let inner = self.router.call(request);
-            return SiteFuture::new(State::Buffered {
-                inner: Box::pin(async move {
-                    let response = match inner.await {
-                        Ok(response) => response,
-                        Err(infallible) => match infallible {},
-                    };
-                    let status = response.status();
-                    Ok(buffered(response, pending.into_recorder(status)).await)
-                }),
-            });
-        }
-        SiteFuture::new(State::Monitored {
-            inner: self.router.call(request),
-            pending: Some(pending),
+        let inner = self.router.call(request);
+        SiteFuture::new(State::Buffered {
+            inner: Box::pin(async move {
+                let response = match inner.await {
+                    Ok(response) => response,
+                    Err(infallible) => match infallible {},
+                };
+                let status = response.status();
+                Ok(buffered(response, pending.into_recorder(status)).await)
+            }),
         })
     }
 }
@@ -405,9 +415,9 @@ impl Recorder {
         } else {
             Outcome::Ok
         };
-        endpoint.metrics.record_operation(
+        endpoint.metrics.record_operation_since(
             &endpoint.operation,
-            self.started.elapsed(),
+            self.started,
             outcome,
             bytes,
             || EventDetail::Http {

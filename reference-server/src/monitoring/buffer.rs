@@ -251,6 +251,16 @@ impl EventRing {
 
     /// Adds `event`, evicting the oldest one when full.
     pub(crate) fn push(&self, event: Event) {
+        self.push_with(event, Instant::now);
+    }
+
+    /// Adds `event`, which happened `at`, evicting the oldest one when full.
+    pub(crate) fn push_at(&self, event: Event, at: Instant) {
+        self.push_with(event, || at);
+    }
+
+    #[inline(always)]
+    fn push_with(&self, event: Event, at: impl FnOnce() -> Instant) {
         let len = self.slots.len() as u64;
         if len == 0 {
             return;
@@ -264,7 +274,7 @@ impl EventRing {
                 Some(current) if current.seq > seq => None,
                 _ => guard.replace(Stamped {
                     seq,
-                    at: Instant::now(),
+                    at: at(),
                     event,
                 }),
             }

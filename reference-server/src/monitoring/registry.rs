@@ -298,6 +298,41 @@ impl Metrics {
     ) where
         F: FnOnce() -> EventDetail,
     {
+        self.record_ended(operation, duration, None, outcome, bytes, detail);
+    }
+
+    /// [`Self::record_operation`] for an operation that started at `started` and ends
+    /// now: one clock read gives both its duration and its event's timestamp.
+    #[inline]
+    pub(crate) fn record_operation_since<F>(
+        &self,
+        operation: &Operation,
+        started: Instant,
+        outcome: Outcome,
+        bytes: u64,
+        detail: F,
+    ) where
+        F: FnOnce() -> EventDetail,
+    {
+        let ended = Instant::now();
+        let duration = ended.saturating_duration_since(started);
+        self.record_ended(operation, duration, Some(ended), outcome, bytes, detail);
+    }
+
+    /// `ended` is when the operation ended; `None` reads the clock if its event is
+    /// admitted.
+    #[inline]
+    fn record_ended<F>(
+        &self,
+        operation: &Operation,
+        duration: Duration,
+        ended: Option<Instant>,
+        outcome: Outcome,
+        bytes: u64,
+        detail: F,
+    ) where
+        F: FnOnce() -> EventDetail,
+    {
         if !self.settings.enabled {
             return;
         }
@@ -318,7 +353,7 @@ impl Metrics {
                 None => return,
             }
         };
-        self.ring.push(Event {
+        let event = Event {
             op_type: entry.op,
             operation: entry.name.clone(),
             duration,
@@ -326,7 +361,11 @@ impl Metrics {
             timestamp_ms: 0,
             reason,
             detail: detail(),
-        });
+        };
+        match ended {
+            Some(at) => self.ring.push_at(event, at),
+            None => self.ring.push(event),
+        }
     }
 
     /// At most `max_events` of the newest events in the buffer, newest first.
