@@ -2,7 +2,7 @@
 # Times what a `browser` step costs per page: runs a boot + browser scenario against
 # the reference server as a process (scenarios/targets/reference-process.toml, as
 # `harness gate` does) N times (default 5), then prints each page's load time (from
-# navigation to the load event: the `duration_ms` of its `browser load URL` check in
+# navigation to the load event: the `duration_ms` of its `browser load PATH` check in
 # report.json) as median/min/max, and the whole step's wall time. A measurement, not a
 # test: nothing here passes or fails on a number.
 #

@@ -87,7 +87,7 @@ fn failing_run() -> Vec<RunEvent> {
             let mut page = from_step(
                 CheckOutcome::new(
                     CheckKind::Asset,
-                    format!("browser load {}", url("/")),
+                    "browser load /",
                     url("/"),
                     Verdict::Pass,
                     Duration::from_micros(812_000),

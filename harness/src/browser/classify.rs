@@ -26,7 +26,7 @@ pub fn classify(load: &PageLoad) -> Vec<CheckOutcome> {
         (None, None) => Some("no response for the page".to_owned()),
     };
     let mut page_check = check(
-        format!("browser load {page}"),
+        format!("browser load {}", shown(page, page)),
         page.clone(),
         Verdict::expect(
             page_seen.is_none(),
@@ -105,7 +105,7 @@ pub fn classify(load: &PageLoad) -> Vec<CheckOutcome> {
             )
         });
         checks.push(check(
-            format!("browser Stylesheet {url}"),
+            format!("browser Stylesheet {}", shown(url, page)),
             format!("{page} -> {url}"),
             Verdict::expect(false, format!("stylesheet {url} applied to the page"), seen),
             response.and_then(|r| r.duration).unwrap_or_default(),
@@ -120,7 +120,7 @@ pub fn classify(load: &PageLoad) -> Vec<CheckOutcome> {
         if let Some((kind, url)) = refused(&message.text) {
             if named.insert(url.clone()) {
                 checks.push(check(
-                    format!("browser {kind} {url}"),
+                    format!("browser {kind} {}", shown(&url, page)),
                     format!("{page} -> {url}"),
                     Verdict::expect(
                         false,
@@ -134,7 +134,10 @@ pub fn classify(load: &PageLoad) -> Vec<CheckOutcome> {
         }
         other_errors += 1;
         checks.push(check(
-            format!("browser console error {other_errors} on {page}"),
+            format!(
+                "browser console error {other_errors} on {}",
+                shown(page, page)
+            ),
             message.url.clone().unwrap_or_else(|| page.clone()),
             Verdict::expect(
                 false,
@@ -163,7 +166,7 @@ fn sub_resource(load: &PageLoad, url: &str, kind: &str, seen: String) -> CheckOu
         format!("{kind} {url} loads")
     };
     check(
-        format!("browser {kind} {url}"),
+        format!("browser {kind} {}", shown(url, &load.page)),
         format!("{} -> {url}", load.page),
         Verdict::judge(false, severity, expected, seen),
         load.requests
@@ -190,6 +193,19 @@ fn refused(text: &str) -> Option<(&'static str, String)> {
 }
 
 /// URLs equal up to a trailing slash (`http://h:1` and `http://h:1/`).
+/// `url` as a check name shows it: its path and query when it is on `page`'s origin,
+/// so a baseline's check pairs with the candidate's whatever port each ran on (the
+/// check's location keeps the whole URL); whole otherwise.
+pub(crate) fn shown(url: &str, page: &str) -> String {
+    match (url::Url::parse(url), url::Url::parse(page)) {
+        (Ok(u), Ok(p)) if u.origin() == p.origin() => match u.query() {
+            Some(query) => format!("{}?{query}", u.path()),
+            None => u.path().to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
 fn same_url(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
 }
@@ -249,7 +265,7 @@ mod tests {
         let good = load(vec![request(PAGE, "Document", 200)]);
         assert_eq!(
             verdicts(&classify(&good)),
-            [(format!("browser load {PAGE}"), "pass")]
+            [("browser load /".to_owned(), "pass")]
         );
         let bad = load(vec![request(PAGE, "Document", 500)]);
         let checks = classify(&bad);
@@ -276,7 +292,7 @@ mod tests {
         let checks = classify(&page);
         assert_eq!(
             verdicts(&checks)[1],
-            ("browser Stylesheet http://site/s.css".to_owned(), "fail")
+            ("browser Stylesheet /s.css".to_owned(), "fail")
         );
         assert_eq!(
             checks[1].verdict.expected_and_seen().map(|p| p.1),
@@ -309,10 +325,10 @@ mod tests {
         assert_eq!(
             verdicts(&checks),
             [
-                (format!("browser load {PAGE}"), "pass"),
-                ("browser Script http://site/a.js".to_owned(), "fail"),
-                ("browser Fetch http://site/data.json".to_owned(), "fail"),
-                ("browser Other http://site/favicon.ico".to_owned(), "warn"),
+                ("browser load /".to_owned(), "pass"),
+                ("browser Script /a.js".to_owned(), "fail"),
+                ("browser Fetch /data.json".to_owned(), "fail"),
+                ("browser Other /favicon.ico".to_owned(), "warn"),
             ]
         );
         assert!(
@@ -338,5 +354,13 @@ mod tests {
             url: None,
         });
         assert_eq!(verdicts(&classify(&page))[1].1, "fail");
+    }
+
+    #[test]
+    fn names_show_same_origin_urls_by_path_so_runs_on_other_ports_pair() {
+        assert_eq!(shown("http://h:1/a.css?v=2", "http://h:1/"), "/a.css?v=2");
+        assert_eq!(shown("http://h:1/", "http://h:1/"), "/");
+        assert_eq!(shown("http://cdn/x.js", "http://h:1/"), "http://cdn/x.js");
+        assert_eq!(shown("http://h:2/x.js", "http://h:1/"), "http://h:2/x.js");
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::classify::classify;
+use super::classify::{classify, shown};
 use super::launch::Chromium;
 use super::load::LoadOptions;
 use super::record::PageLoad;
@@ -89,7 +89,7 @@ pub(crate) async fn load_pages(
             }
             Err(e) => seen.checks.push(CheckOutcome::new(
                 CheckKind::Asset,
-                format!("browser load {page}"),
+                format!("browser load {}", shown(page.as_str(), page.as_str())),
                 page.to_string(),
                 Verdict::Fail {
                     expected: "the page loads in Chromium within the bound".to_owned(),

@@ -11,7 +11,8 @@ use crate::report::json::{Check, Document, Outcome, Scenario};
 /// run just made converts with `Document::new`). A check that passed (or warned) on
 /// the baseline and fails on the candidate is a regression; one that fails on both is
 /// already failing; one the candidate fixed, or that went from pass to a warning, is
-/// information. A skip (a check not made, e.g. for want of Chromium) is neither: a
+/// information; a failing check the baseline did not make at all is a regression. A
+/// skip (a check not made, e.g. for want of Chromium) is neither: a
 /// check the candidate skipped is information, never a regression; one the baseline
 /// skipped and the candidate fails is a regression, since nothing shows it failed
 /// before. A scenario that could not run on the candidate is a regression, or
@@ -117,7 +118,22 @@ fn keyed(checks: &[Check]) -> BTreeMap<(String, Option<usize>, usize), &Check> {
 
 fn checks(base: &Scenario, cand: &Scenario, out: &mut Comparison) {
     let candidates = keyed(&cand.checks);
-    for (key, before) in keyed(&base.checks) {
+    let baselines = keyed(&base.checks);
+    // A failing check the baseline never made (an asset or request only the candidate
+    // has, one more console error) is new breakage: nothing shows it failed before.
+    for (key, after) in &candidates {
+        if after.verdict == Outcome::Fail && !baselines.contains_key(key) {
+            out.regressions.push(Finding {
+                scenario: base.name.clone(),
+                area: FindingArea::Check,
+                subject: key.0.clone(),
+                what: "fails on the candidate; the baseline made no such check".to_owned(),
+                baseline: "not made".to_owned(),
+                candidate: answer(after),
+            });
+        }
+    }
+    for (key, before) in baselines {
         let Some(after) = candidates.get(&key) else {
             continue;
         };
@@ -163,6 +179,27 @@ mod tests {
     use crate::compare::test_support::{check, document, scenario};
     use crate::report::ScenarioErrorKind;
     use crate::report::json::Error;
+
+    #[test]
+    fn a_failing_check_only_the_candidate_made_is_a_regression_a_passing_one_is_not() {
+        let base = document(vec![scenario("s", vec![check("GET 200 /a.css", None)])]);
+        let cand = document(vec![scenario(
+            "s",
+            vec![
+                check("GET 200 /a.css", None),
+                check("GET 200 /new.js", None),
+                check("browser Fetch /data.json", Some(("loads", "status 404"))),
+            ],
+        )]);
+        let found = compare_runs(&base, &cand);
+        let subjects: Vec<&str> = found
+            .regressions
+            .iter()
+            .map(|f| f.subject.as_str())
+            .collect();
+        assert_eq!(subjects, ["browser Fetch /data.json"], "{found:#?}");
+        assert_eq!(found.regressions[0].baseline, "not made");
+    }
 
     #[test]
     fn a_check_that_passed_and_now_fails_is_a_regression_with_both_answers() {
