@@ -83,46 +83,41 @@ pub(crate) fn sample_events() -> Vec<RunEvent> {
 /// Events of one scenario `name` with one passed check and one warning: the server
 /// did not take `Range` (a MAY).
 pub(crate) fn warning_events(name: &str) -> Vec<RunEvent> {
-    let check = |title: &str, verdict| RunEvent::Check {
-        scenario: name.into(),
-        outcome: CheckOutcome::new(
-            CheckKind::Asset,
-            title,
-            "http://127.0.0.1:1/a.css [Range]",
-            verdict,
-            Duration::from_millis(2),
+    pass_then(
+        name,
+        "http://127.0.0.1:1/a.css [Range]",
+        "Range /a.css",
+        Verdict::judge(
+            false,
+            crate::outcome::Severity::May,
+            "status 206 (RFC 9110 §14.2 MAY)",
+            "status 200, the whole file",
         ),
-    };
-    vec![
-        RunEvent::ScenarioStarted {
-            scenario: name.into(),
-        },
-        check("GET 200 /a.css", Verdict::Pass),
-        check(
-            "Range /a.css",
-            Verdict::judge(
-                false,
-                crate::outcome::Severity::May,
-                "status 206 (RFC 9110 §14.2 MAY)",
-                "status 200, the whole file",
-            ),
-        ),
-        RunEvent::ScenarioFinished {
-            scenario: name.into(),
-            duration: Duration::from_millis(10),
-        },
-    ]
+    )
 }
 
 /// Events of scenario `name`: a passed check and a browser step skipped for want of
 /// Chromium.
 pub(crate) fn skip_events(name: &str) -> Vec<RunEvent> {
+    pass_then(
+        name,
+        "/",
+        "browser",
+        Verdict::Skip {
+            reason: "no Chromium found (set HARNESS_REQUIRE_BROWSER=1 to fail)".into(),
+        },
+    )
+}
+
+/// Scenario `name`: a passed `GET 200 /a.css`, then check `title` with `verdict`, both
+/// at `location`, 10 ms in all.
+fn pass_then(name: &str, location: &str, title: &str, verdict: Verdict) -> Vec<RunEvent> {
     let check = |title: &str, verdict| RunEvent::Check {
         scenario: name.into(),
         outcome: CheckOutcome::new(
             CheckKind::Asset,
             title,
-            "/",
+            location,
             verdict,
             Duration::from_millis(2),
         ),
@@ -132,12 +127,7 @@ pub(crate) fn skip_events(name: &str) -> Vec<RunEvent> {
             scenario: name.into(),
         },
         check("GET 200 /a.css", Verdict::Pass),
-        check(
-            "browser",
-            Verdict::Skip {
-                reason: "no Chromium found (set HARNESS_REQUIRE_BROWSER=1 to fail)".into(),
-            },
-        ),
+        check(title, verdict),
         RunEvent::ScenarioFinished {
             scenario: name.into(),
             duration: Duration::from_millis(10),
