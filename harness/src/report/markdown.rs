@@ -37,65 +37,59 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
 /// The warnings, one line each (they never fail the run, so they come before the
 /// failures and are listed even when the run passes).
 fn warnings(report: &RunReport, md: &mut String) {
-    let mut warnings = report.warnings().peekable();
-    if warnings.peek().is_none() {
-        return;
-    }
-    md.push_str("### Warnings\n\n");
-    let mut listed = 0;
-    for (scenario, check) in warnings {
-        if listed == MAX_LISTED_FAILURES {
-            listed += 1;
-            continue;
-        }
-        listed += 1;
-        let Some((expected, seen)) = check.verdict.expected_and_seen() else {
-            continue;
-        };
-        let _ = writeln!(
-            md,
-            "- {WARN_ICON} {} / {}: expected {}, seen {} at {}",
+    let lines = report.warnings().filter_map(|(scenario, check)| {
+        let (expected, seen) = check.verdict.expected_and_seen()?;
+        Some(format!(
+            "{WARN_ICON} {} / {}: expected {}, seen {} at {}",
             escape_text(&scenario.name),
             escape_text(&check.title()),
             code_span(expected),
             code_span(seen),
             code_span(&check.location),
-        );
-    }
-    if listed > MAX_LISTED_FAILURES {
-        let _ = writeln!(
-            md,
-            "- … and {} more (see the JUnit and JSON reports)",
-            listed - MAX_LISTED_FAILURES
-        );
-    }
-    md.push('\n');
+        ))
+    });
+    capped_list(md, "Warnings", lines);
 }
 
 /// The skipped checks, one line each with the reason (a skip never fails the run,
 /// but a reader must see what was not checked).
 fn skips(report: &RunReport, md: &mut String) {
-    let mut skips = report.skips().peekable();
-    if skips.peek().is_none() {
-        return;
-    }
-    md.push_str("### Skipped\n\n");
-    for (scenario, check) in skips.take(MAX_LISTED_FAILURES) {
+    let lines = report.skips().map(|(scenario, check)| {
         let reason = match &check.verdict {
             Verdict::Skip { reason } => reason.as_str(),
             _ => "",
         };
-        let _ = writeln!(
-            md,
-            "- {SKIP_ICON} {} / {}: {}",
+        format!(
+            "{SKIP_ICON} {} / {}: {}",
             escape_text(&scenario.name),
             escape_text(&check.title()),
             escape_text(reason),
-        );
+        )
+    });
+    capped_list(md, "Skipped", lines);
+}
+
+/// A `### heading` and a bullet per line, the first [`MAX_LISTED_FAILURES`] of them
+/// and how many more; nothing when there are no lines.
+fn capped_list(md: &mut String, heading: &str, lines: impl Iterator<Item = String>) {
+    let mut lines = lines.peekable();
+    if lines.peek().is_none() {
+        return;
     }
-    let more = report.totals().skipped.saturating_sub(MAX_LISTED_FAILURES);
-    if more > 0 {
-        let _ = writeln!(md, "- … and {more} more (see the JUnit and JSON reports)");
+    let _ = writeln!(md, "### {heading}\n");
+    let mut count = 0;
+    for line in lines {
+        count += 1;
+        if count <= MAX_LISTED_FAILURES {
+            let _ = writeln!(md, "- {line}");
+        }
+    }
+    if count > MAX_LISTED_FAILURES {
+        let _ = writeln!(
+            md,
+            "- … and {} more (see the JUnit and JSON reports)",
+            count - MAX_LISTED_FAILURES
+        );
     }
     md.push('\n');
 }
