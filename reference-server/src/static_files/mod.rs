@@ -10,10 +10,12 @@
 //! name followed by `/`, and 500 to some encoded NULs. What is left to it, opening a
 //! file below a root and streaming it, is the short part.
 //!
-//! Per request: the path is checked ([`path`]; 400/404, never 5xx), the file opened
-//! (404 unless a regular file), the method checked (GET and HEAD; anything else on an
-//! existing file is 405 with `Allow: GET, HEAD`; a missing file is 404 whatever the
-//! method, since nothing there allows anything), then the preconditions
+//! Per request: a small file already read is served from memory if one `stat` shows
+//! it unchanged ([`cache`]); otherwise the path is checked ([`path`]; 400/404, never
+//! 5xx) and the file opened (404 unless a regular file). Then the method is checked
+//! (GET and HEAD; anything else on an existing file is 405 with `Allow: GET, HEAD`; a
+//! missing file is 404 whatever the method, since nothing there allows anything), then
+//! the preconditions
 //! ([`preconditions`]: 412/304), then `Range` ([`ranges`]: 206/416, or 200). Every 200
 //! and 206 carries `ETag` (strong), `Last-Modified`, `Cache-Control`, `Content-Type`,
 //! `Content-Length` and `Accept-Ranges: bytes`; a 304 carries `ETag`, `Last-Modified`
@@ -36,6 +38,7 @@
 //! malformed `Range` values; 416 comes only when no range is satisfiable.*
 
 mod body;
+mod cache;
 mod path;
 mod preconditions;
 mod ranges;
@@ -52,6 +55,7 @@ use axum::response::{IntoResponse, Response};
 use headers::{ETag, HeaderMapExt};
 
 use self::body::Piece;
+use self::cache::FileCache;
 use self::path::{Refusal, Source};
 use self::preconditions::{Validators, Verdict};
 use self::ranges::{Multipart, Plan};
@@ -65,6 +69,8 @@ const CACHE_CONTROL: &str = "public, max-age=300, must-revalidate";
 #[derive(Debug)]
 struct StaticDir {
     root: PathBuf,
+    /// Small files already read, checked by one `stat` per request.
+    cache: FileCache,
     /// Regression `wrong-content-type`: every file is `application/octet-stream`.
     wrong_content_type: bool,
     /// Regression `nagle-stall`: the head leaves before the first file read.
@@ -78,6 +84,7 @@ const PREFIX: &str = "/static";
 pub(crate) fn add(routes: Routes, dir: &Path, regressions: &Regressions) -> Routes {
     let dir = Arc::new(StaticDir {
         root: dir.to_path_buf(),
+        cache: FileCache::default(),
         wrong_content_type: regressions.contains(Regression::WrongContentType),
         head_first: regressions.contains(Regression::NagleStall),
     });
@@ -101,14 +108,33 @@ async fn serve(State(dir): State<Arc<StaticDir>>, request: Request) -> Response 
         .unwrap_or_else(|status| status.into_response())
 }
 
-/// The response to `method path` (the path below `/static`), or the bare status of a
-/// refusal.
-async fn respond(
+/// The file a request names, found in the cache or opened.
+struct Found {
+    source: Source,
+    validators: Validators,
+    content_type: &'static str,
+    size: u64,
+}
+
+/// The file `path` (below `/static`) names: from the cache when one `stat` shows it
+/// unchanged, else opened (and kept, when read whole); `Err` for a refusal.
+async fn find(
     dir: &StaticDir,
     method: &Method,
     path: &str,
     headers: &HeaderMap,
-) -> Result<Response, StatusCode> {
+) -> Result<Found, StatusCode> {
+    // Under `nagle-stall` every file is read after the head leaves: no cache.
+    if !dir.head_first
+        && let Some(file) = dir.cache.get(path)
+    {
+        return Ok(Found {
+            source: Source::Memory(file.contents.clone()),
+            validators: file.validators.clone(),
+            content_type: file.content_type,
+            size: file.contents.len() as u64,
+        });
+    }
     let relative = path::relative_path(path).map_err(|refusal| match refusal {
         Refusal::Malformed => StatusCode::BAD_REQUEST,
         Refusal::NotFound => StatusCode::NOT_FOUND,
@@ -119,26 +145,56 @@ async fn respond(
     let revalidation = headers.contains_key(header::IF_NONE_MATCH)
         || headers.contains_key(header::IF_MODIFIED_SINCE);
     let read_small = method == Method::GET && !revalidation && !dir.head_first;
-    let opened = path::open(dir.root.join(&relative), read_small)
+    let full = dir.root.join(&relative);
+    let opened = path::open(full.clone(), read_small)
         .await
         .ok_or(StatusCode::NOT_FOUND)?;
+    let validators = Validators::new(&opened.metadata, SystemTime::now());
+    let content_type = content_type(&relative);
+    if let Source::Memory(contents) = &opened.source {
+        dir.cache.insert(
+            path,
+            full,
+            &opened.metadata,
+            contents,
+            &validators,
+            content_type,
+        );
+    }
+    Ok(Found {
+        size: opened.metadata.len(),
+        source: opened.source,
+        validators,
+        content_type,
+    })
+}
+
+/// The response to `method path` (the path below `/static`), or the bare status of a
+/// refusal.
+async fn respond(
+    dir: &StaticDir,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<Response, StatusCode> {
+    let found = find(dir, method, path, headers).await?;
     if method != Method::GET && method != Method::HEAD {
         let allow = [(header::ALLOW, HeaderValue::from_static("GET, HEAD"))];
         return Ok((StatusCode::METHOD_NOT_ALLOWED, allow).into_response());
     }
-    let validators = Validators::new(&opened.metadata, SystemTime::now());
-    match preconditions::evaluate(headers, &validators) {
+    let validators = &found.validators;
+    match preconditions::evaluate(headers, validators) {
         Verdict::Proceed => {}
         Verdict::Failed => return Err(StatusCode::PRECONDITION_FAILED),
         Verdict::NotModified => {
             let mut response = StatusCode::NOT_MODIFIED.into_response();
-            add_validators(response.headers_mut(), &validators);
+            add_validators(response.headers_mut(), validators);
             return Ok(response);
         }
     }
-    let size = opened.metadata.len();
+    let size = found.size;
     // GET and HEAD alike (see the module doc on §14.2).
-    let plan = if preconditions::if_range_holds(headers, &validators) {
+    let plan = if preconditions::if_range_holds(headers, validators) {
         ranges::plan(headers.get_all(header::RANGE), size)
     } else {
         Plan::Whole
@@ -146,7 +202,7 @@ async fn respond(
     let file_type = if dir.wrong_content_type {
         "application/octet-stream"
     } else {
-        content_type(&relative)
+        found.content_type
     };
     let Some(selected) = select(plan, file_type, size) else {
         let range = [(
@@ -158,15 +214,15 @@ async fn respond(
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
-        match opened.source {
+        match found.source {
             Source::Memory(contents) => body::from_memory(&contents, selected.pieces),
             Source::File(file) => body::stream(file, selected.pieces, !dir.head_first).await,
         }
     };
     let mut response = (selected.status, body).into_response();
     let out = response.headers_mut();
-    add_validators(out, &validators);
-    out.insert(header::CONTENT_TYPE, header_value(selected.content_type));
+    add_validators(out, validators);
+    out.insert(header::CONTENT_TYPE, selected.content_type);
     out.insert(header::CONTENT_LENGTH, HeaderValue::from(selected.length));
     out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Some(content_range) = selected.content_range {
@@ -178,7 +234,7 @@ async fn respond(
 /// What a 200 or 206 sends.
 struct Selected {
     status: StatusCode,
-    content_type: String,
+    content_type: HeaderValue,
     content_range: Option<String>,
     length: u64,
     pieces: Vec<Piece>,
@@ -186,12 +242,12 @@ struct Selected {
 
 /// The 200 or 206 `plan` selects from a `size`-byte file of type `file_type`; `None`
 /// for a 416.
-fn select(plan: Plan, file_type: &str, size: u64) -> Option<Selected> {
+fn select(plan: Plan, file_type: &'static str, size: u64) -> Option<Selected> {
     let selected = match plan {
         Plan::Unsatisfiable => return None,
         Plan::Whole => Selected {
             status: StatusCode::OK,
-            content_type: file_type.to_owned(),
+            content_type: HeaderValue::from_static(file_type),
             content_range: None,
             length: size,
             pieces: (size > 0)
@@ -204,7 +260,7 @@ fn select(plan: Plan, file_type: &str, size: u64) -> Option<Selected> {
         },
         Plan::Single(range) => Selected {
             status: StatusCode::PARTIAL_CONTENT,
-            content_type: file_type.to_owned(),
+            content_type: HeaderValue::from_static(file_type),
             content_range: Some(range.content_range(size)),
             length: range.len(),
             pieces: vec![range.piece()],
@@ -213,7 +269,7 @@ fn select(plan: Plan, file_type: &str, size: u64) -> Option<Selected> {
             let multipart = Multipart::new(&list, file_type, size);
             Selected {
                 status: StatusCode::PARTIAL_CONTENT,
-                content_type: multipart.content_type(),
+                content_type: header_value(multipart.content_type()),
                 content_range: None,
                 length: multipart.content_length(),
                 pieces: multipart.into_pieces(),

@@ -72,6 +72,13 @@ impl Validators {
         }
     }
 
+    /// Whether these validators no longer depend on the time they were computed at:
+    /// the file is at least a second old, so `Last-Modified` is its modification
+    /// time and strong from now on.
+    pub(crate) fn is_settled(&self) -> bool {
+        self.date_is_strong
+    }
+
     /// The `Last-Modified` header, when the file has one.
     pub(crate) fn last_modified_header(&self) -> Option<LastModified> {
         self.last_modified.map(LastModified::from)
