@@ -337,12 +337,12 @@ impl Future for SiteFuture {
                     // Polled again after completion: nothing left to record.
                     return Poll::Ready(Ok(response));
                 };
+                let mut response = response;
                 let recorder = pending.into_recorder(response.status());
-                let (parts, body) = response.into_parts();
-                Poll::Ready(Ok(Response::from_parts(
-                    parts,
-                    Body::new(CountingBody::new(body, recorder)),
-                )))
+                let length = content_length(response.headers());
+                let body = std::mem::take(response.body_mut());
+                *response.body_mut() = Body::new(CountingBody::new(body, length, recorder));
+                Poll::Ready(Ok(response))
             }
         }
     }
@@ -430,12 +430,26 @@ impl Recorder {
     }
 }
 
+/// The response's `Content-Length`, when it has a valid one.
+fn content_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    let digits = headers.get(axum::http::header::CONTENT_LENGTH)?.as_bytes();
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+    })
+}
+
 pin_project! {
     /// A response body that counts the bytes passing through it.
     pub(crate) struct CountingBody<B: HttpBody> {
         #[pin]
         inner: B,
         bytes: u64,
+        // `Content-Length`: hyper stops polling a body once that many bytes are out,
+        // without waiting for the stream to say it has ended.
+        length: Option<u64>,
         recorder: Option<Recorder>,
     }
 
@@ -443,9 +457,10 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if let Some(recorder) = this.recorder.take() {
-                // An empty body is never polled, so it ends here, complete. Any other
-                // body dropped before its end means the client went away mid-stream.
-                let complete = this.inner.is_end_stream();
+                // An empty body is never polled, so it ends here, complete; so does a
+                // body whose announced length has gone out. Any other body dropped
+                // before its end means the client went away mid-stream.
+                let complete = this.inner.is_end_stream() || *this.length == Some(*this.bytes);
                 recorder.finish(*this.bytes, complete);
             }
         }
@@ -453,10 +468,11 @@ pin_project! {
 }
 
 impl<B: HttpBody> CountingBody<B> {
-    fn new(inner: B, recorder: Recorder) -> Self {
+    fn new(inner: B, length: Option<u64>, recorder: Recorder) -> Self {
         Self {
             inner,
             bytes: 0,
+            length,
             recorder: Some(recorder),
         }
     }
@@ -477,8 +493,9 @@ impl<B: HttpBody<Data = Bytes>> HttpBody for CountingBody<B> {
                 if let Some(data) = frame.data_ref() {
                     *this.bytes += data.len() as u64;
                 }
-                // Servers stop polling once `is_end_stream` says so: record now.
-                if this.inner.is_end_stream()
+                // Servers stop polling once `is_end_stream` says so, or once the
+                // announced length is out: record now.
+                if (*this.length == Some(*this.bytes) || this.inner.is_end_stream())
                     && let Some(recorder) = this.recorder.take()
                 {
                     recorder.finish(*this.bytes, true);
