@@ -339,9 +339,8 @@ impl Future for SiteFuture {
                 };
                 let mut response = response;
                 let recorder = pending.into_recorder(response.status());
-                let length = content_length(response.headers());
                 let body = std::mem::take(response.body_mut());
-                *response.body_mut() = Body::new(CountingBody::new(body, length, recorder));
+                *response.body_mut() = Body::new(CountingBody::new(body, recorder));
                 Poll::Ready(Ok(response))
             }
         }
@@ -430,26 +429,12 @@ impl Recorder {
     }
 }
 
-/// The response's `Content-Length`, when it has a valid one.
-fn content_length(headers: &axum::http::HeaderMap) -> Option<u64> {
-    let digits = headers.get(axum::http::header::CONTENT_LENGTH)?.as_bytes();
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &b| {
-        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
-    })
-}
-
 pin_project! {
     /// A response body that counts the bytes passing through it.
     pub(crate) struct CountingBody<B: HttpBody> {
         #[pin]
         inner: B,
         bytes: u64,
-        // `Content-Length`: hyper stops polling a body once that many bytes are out,
-        // without waiting for the stream to say it has ended.
-        length: Option<u64>,
         recorder: Option<Recorder>,
     }
 
@@ -457,10 +442,9 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if let Some(recorder) = this.recorder.take() {
-                // An empty body is never polled, so it ends here, complete; so does a
-                // body whose announced length has gone out. Any other body dropped
-                // before its end means the client went away mid-stream.
-                let complete = this.inner.is_end_stream() || *this.length == Some(*this.bytes);
+                // An empty body is never polled, so it ends here, complete. Any other
+                // body dropped before its end means the client went away mid-stream.
+                let complete = this.inner.is_end_stream();
                 recorder.finish(*this.bytes, complete);
             }
         }
@@ -468,11 +452,10 @@ pin_project! {
 }
 
 impl<B: HttpBody> CountingBody<B> {
-    fn new(inner: B, length: Option<u64>, recorder: Recorder) -> Self {
+    fn new(inner: B, recorder: Recorder) -> Self {
         Self {
             inner,
             bytes: 0,
-            length,
             recorder: Some(recorder),
         }
     }
@@ -493,9 +476,10 @@ impl<B: HttpBody<Data = Bytes>> HttpBody for CountingBody<B> {
                 if let Some(data) = frame.data_ref() {
                     *this.bytes += data.len() as u64;
                 }
-                // Servers stop polling once `is_end_stream` says so, or once the
-                // announced length is out: record now.
-                if (*this.length == Some(*this.bytes) || this.inner.is_end_stream())
+                // Servers stop polling once `is_end_stream` says so (hyper also once
+                // `Content-Length` bytes are out, so bodies of the site that know
+                // their length say they have ended with their last frame): record now.
+                if this.inner.is_end_stream()
                     && let Some(recorder) = this.recorder.take()
                 {
                     recorder.finish(*this.bytes, true);

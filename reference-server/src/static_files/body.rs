@@ -5,7 +5,10 @@
 //!
 //! Both are streams deliberately without an exact size hint: the length travels in
 //! `Content-Length`, so the `buffered-body-size` regression (which refuses bodies of
-//! unknown size) keeps failing every static GET, as rc.1 did.
+//! unknown size) keeps failing every static GET, as rc.1 did. Both say they have ended
+//! (`is_end_stream`) as their last byte goes out ([`Announced`]): hyper stops polling
+//! a body once `Content-Length` bytes are sent, so a stream that only ends when polled
+//! once more is dropped unfinished, and monitoring would count it as aborted.
 //!
 //! The first chunk of file data is read before the response is handed to hyper, so
 //! the head and the start of the body leave in one write. Otherwise hyper sends the
@@ -14,10 +17,15 @@
 //! per request (the harness's keep-alive check measures it).
 
 use std::io::{self, SeekFrom};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
 use axum::body::Body;
 use bytes::{Bytes, BytesMut};
+use futures::Stream;
 use futures::stream::{self, StreamExt};
+use http_body::Frame;
+use pin_project_lite::pin_project;
 use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
@@ -64,6 +72,7 @@ struct Cursor {
 /// file that shrinks under the stream ends it with an error (the connection is cut
 /// short, never padded).
 pub(crate) async fn stream(file: File, pieces: Vec<Piece>, read_ahead: bool) -> Body {
+    let length = pieces.iter().map(Piece::len).sum();
     let mut rest = Some(Cursor {
         file,
         position: 0,
@@ -86,7 +95,7 @@ pub(crate) async fn stream(file: File, pieces: Vec<Piece>, read_ahead: bool) -> 
         }
     }
     let rest = stream::iter(rest.map(|cursor| stream::try_unfold(cursor, next_chunk)));
-    Body::from_stream(stream::iter(ready).chain(rest.flatten()))
+    Announced::body(stream::iter(ready).chain(rest.flatten()), length)
 }
 
 /// A streamed body of `pieces` cut from `contents`, the whole file: each piece is a
@@ -94,6 +103,7 @@ pub(crate) async fn stream(file: File, pieces: Vec<Piece>, read_ahead: bool) -> 
 /// so they lie inside it; one that does not ends the body with an error.
 pub(crate) fn from_memory(contents: &Bytes, pieces: Vec<Piece>) -> Body {
     let size = contents.len() as u64;
+    let length = pieces.iter().map(Piece::len).sum();
     let frames = pieces.into_iter().map(move |piece| match piece {
         Piece::Literal(bytes) => Ok(bytes),
         Piece::File { start, len } if start.saturating_add(len) <= size => {
@@ -106,7 +116,53 @@ pub(crate) fn from_memory(contents: &Bytes, pieces: Vec<Piece>) -> Body {
         )),
     });
     let frames: Vec<io::Result<Bytes>> = frames.collect();
-    Body::from_stream(stream::iter(frames))
+    Announced::body(stream::iter(frames), length)
+}
+
+pin_project! {
+    /// A stream of `remaining` bytes as a body that has ended once they are out.
+    struct Announced<S> {
+        #[pin]
+        stream: S,
+        remaining: u64,
+    }
+}
+
+impl<S> Announced<S>
+where
+    S: Stream<Item = io::Result<Bytes>> + Send + 'static,
+{
+    fn body(stream: S, length: u64) -> Body {
+        Body::new(Self {
+            stream,
+            remaining: length,
+        })
+    }
+}
+
+impl<S: Stream<Item = io::Result<Bytes>>> http_body::Body for Announced<S> {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        let this = self.project();
+        let polled = match ready!(this.stream.poll_next(cx)) {
+            Some(Ok(bytes)) => {
+                *this.remaining = this.remaining.saturating_sub(bytes.len() as u64);
+                Some(Ok(Frame::data(bytes)))
+            }
+            Some(Err(error)) => Some(Err(error)),
+            None => None,
+        };
+        Poll::Ready(polled)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
 }
 
 async fn next_chunk(mut cursor: Cursor) -> io::Result<Option<(Bytes, Cursor)>> {
@@ -230,6 +286,13 @@ mod tests {
             "no exact size: buffered-body-size must keep refusing static bodies"
         );
         assert_eq!(collect(body).await.expect("reads"), &b"<78901"[..]);
+        let mut body = from_memory(&contents, vec![Piece::File { start: 0, len: 10 }]);
+        assert!(!body.is_end_stream());
+        body.frame().await.expect("a frame").expect("data");
+        assert!(
+            body.is_end_stream(),
+            "ended with its last byte, before being polled again"
+        );
         let beyond = from_memory(&contents, vec![Piece::File { start: 8, len: 3 }]);
         assert!(collect(beyond).await.is_err());
     }
