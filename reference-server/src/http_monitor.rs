@@ -21,7 +21,6 @@ use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -30,10 +29,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::future::RouteFuture;
 use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body_util::BodyExt;
 use pin_project_lite::pin_project;
 use tower::Service;
 
-use crate::monitoring::{EventDetail, Metrics, Name, OpType, Operation, Outcome};
+use crate::monitoring::{EventDetail, Metrics, Name, OpType, Operation, Outcome, Ticks};
 
 /// The route name of requests no route matched (the fallback's 404s).
 const UNMATCHED: &str = "unmatched";
@@ -117,7 +117,7 @@ impl Service<Request> for Site {
             // `pending` is taken out of `ManuallyDrop` only once the future exists. A
             // panic in the router leaks one `Arc` instead.
             let pending = ManuallyDrop::new(Pending {
-                started: Instant::now(),
+                started: Ticks::now(),
                 endpoint: monitor.endpoint(request.method(), request.uri().path()),
             });
             return SiteFuture::new(State::Monitored {
@@ -126,7 +126,7 @@ impl Service<Request> for Site {
             });
         }
         let pending = Pending {
-            started: Instant::now(),
+            started: Ticks::now(),
             endpoint: monitor.endpoint(request.method(), request.uri().path()),
         };
         let inner = self.router.call(request);
@@ -340,7 +340,10 @@ impl Future for SiteFuture {
                 let mut response = response;
                 let recorder = pending.into_recorder(response.status());
                 let body = std::mem::take(response.body_mut());
-                *response.body_mut() = Body::new(CountingBody::new(body, recorder));
+                // Boxed as axum's own body type, which `Body::new` takes as it is: any
+                // other body gets one more layer (`MapErr`) polled on every frame.
+                let counted = CountingBody::new(body, recorder).boxed_unsync();
+                *response.body_mut() = Body::new(counted);
                 Poll::Ready(Ok(response))
             }
         }
@@ -350,7 +353,7 @@ impl Future for SiteFuture {
 /// What a request in flight carries until its response head is ready.
 struct Pending {
     endpoint: Arc<Endpoint>,
-    started: Instant,
+    started: Ticks,
 }
 
 impl Pending {
@@ -399,7 +402,7 @@ async fn buffered(response: Response, recorder: Recorder) -> Response {
 struct Recorder {
     endpoint: Arc<Endpoint>,
     status: StatusCode,
-    started: Instant,
+    started: Ticks,
 }
 
 impl Recorder {

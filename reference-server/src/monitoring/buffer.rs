@@ -3,7 +3,9 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::clock::Ticks;
 
 use serde::{Serialize, Serializer};
 
@@ -72,7 +74,7 @@ pub(crate) struct Event {
     /// How it ended.
     pub(crate) outcome: Outcome,
     /// When it was recorded, in milliseconds since the Unix epoch (set when the
-    /// buffer is read: the ring keeps a monotonic `Instant`).
+    /// buffer is read: the ring keeps a monotonic reading, [`Ticks`]).
     pub(crate) timestamp_ms: u64,
     /// Why it was admitted.
     pub(crate) reason: AdmitReason,
@@ -226,7 +228,7 @@ pub(crate) fn duration_ns(duration: Duration) -> u64 {
 #[derive(Debug)]
 struct Stamped {
     seq: u64,
-    at: Instant,
+    at: Ticks,
     event: Event,
 }
 
@@ -251,16 +253,16 @@ impl EventRing {
 
     /// Adds `event`, evicting the oldest one when full.
     pub(crate) fn push(&self, event: Event) {
-        self.push_with(event, Instant::now);
+        self.push_with(event, Ticks::now);
     }
 
     /// Adds `event`, which happened `at`, evicting the oldest one when full.
-    pub(crate) fn push_at(&self, event: Event, at: Instant) {
+    pub(crate) fn push_at(&self, event: Event, at: Ticks) {
         self.push_with(event, || at);
     }
 
     #[inline(always)]
-    fn push_with(&self, event: Event, at: impl FnOnce() -> Instant) {
+    fn push_with(&self, event: Event, at: impl FnOnce() -> Ticks) {
         let len = self.slots.len() as u64;
         if len == 0 {
             return;
@@ -285,7 +287,7 @@ impl EventRing {
 
     /// Up to `limit` of the newest events, newest first, each with its
     /// `timestamp_ms` from `unix_ms(pushed at)`.
-    pub(crate) fn recent(&self, limit: usize, unix_ms: impl Fn(Instant) -> u64) -> Vec<Event> {
+    pub(crate) fn recent(&self, limit: usize, unix_ms: impl Fn(Ticks) -> u64) -> Vec<Event> {
         let head = self.head.load(Ordering::Acquire);
         let take = (self.slots.len() as u64).min(head).min(limit as u64);
         let len = self.slots.len() as u64;

@@ -7,6 +7,7 @@
 
 mod aggregate;
 mod buffer;
+mod clock;
 mod histogram;
 mod name;
 mod op;
@@ -19,6 +20,7 @@ mod snapshot;
 mod tests;
 
 pub use buffer::EventDetail;
+pub use clock::Ticks;
 pub use name::Name;
 pub use op::{OpType, Outcome};
 pub use registry::{Metrics, Operation, OperationKey};

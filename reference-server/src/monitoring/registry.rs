@@ -5,12 +5,13 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dashmap::DashMap;
 
 use super::aggregate::{Aggregate, AggregateView, FastBuildHasher};
 use super::buffer::{Admission, Event, EventDetail, EventRing, duration_ns};
+use super::clock::Ticks;
 use super::name::Name;
 use super::op::{OpType, Outcome};
 use super::settings::MonitorSettings;
@@ -112,9 +113,9 @@ pub struct Metrics {
     keyed: Box<[OnceLock<Operation>]>,
     admission: Admission,
     ring: EventRing,
-    /// A wall-clock time and the monotonic instant taken with it: events are stamped
-    /// with an `Instant` and turned into Unix time only when read.
-    epoch: (SystemTime, Instant),
+    /// A wall-clock time and the monotonic reading taken with it: events are stamped
+    /// with [`Ticks`] and turned into Unix time only when read.
+    epoch: (SystemTime, Ticks),
 }
 
 impl std::fmt::Debug for Metrics {
@@ -152,7 +153,7 @@ impl Metrics {
             operations: std::array::from_fn(|_| OperationMap::with_hasher(FastBuildHasher)),
             keyed: (0..KEYED_SLOTS).map(|_| OnceLock::new()).collect(),
             id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
-            epoch: (SystemTime::now(), Instant::now()),
+            epoch: (SystemTime::now(), Ticks::now()),
             settings,
         }
     }
@@ -298,7 +299,14 @@ impl Metrics {
     ) where
         F: FnOnce() -> EventDetail,
     {
-        self.record_ended(operation, duration, None, outcome, bytes, detail);
+        self.record_ended(
+            operation,
+            duration_ns(duration),
+            None,
+            outcome,
+            bytes,
+            detail,
+        );
     }
 
     /// [`Self::record_operation`] for an operation that started at `started` and ends
@@ -307,16 +315,16 @@ impl Metrics {
     pub(crate) fn record_operation_since<F>(
         &self,
         operation: &Operation,
-        started: Instant,
+        started: Ticks,
         outcome: Outcome,
         bytes: u64,
         detail: F,
     ) where
         F: FnOnce() -> EventDetail,
     {
-        let ended = Instant::now();
-        let duration = ended.saturating_duration_since(started);
-        self.record_ended(operation, duration, Some(ended), outcome, bytes, detail);
+        let ended = Ticks::now();
+        let ns = ended.nanos_since(started);
+        self.record_ended(operation, ns, Some(ended), outcome, bytes, detail);
     }
 
     /// `ended` is when the operation ended; `None` reads the clock if its event is
@@ -325,8 +333,8 @@ impl Metrics {
     fn record_ended<F>(
         &self,
         operation: &Operation,
-        duration: Duration,
-        ended: Option<Instant>,
+        ns: u64,
+        ended: Option<Ticks>,
         outcome: Outcome,
         bytes: u64,
         detail: F,
@@ -338,7 +346,6 @@ impl Metrics {
         }
         let entry = &*operation.0;
         debug_assert_eq!(entry.owner, self.id, "an operation of another recorder");
-        let ns = duration_ns(duration);
         let reason = if self.settings.legacy_sampling {
             // The historical bug: sample first, and only sampled operations count.
             let Some(reason) = self.admission.decide(entry.op, ns) else {
@@ -356,7 +363,7 @@ impl Metrics {
         let event = Event {
             op_type: entry.op,
             operation: entry.name.clone(),
-            duration,
+            duration: Duration::from_nanos(ns),
             outcome,
             timestamp_ms: 0,
             reason,
@@ -373,7 +380,7 @@ impl Metrics {
         let (wall, monotonic) = self.epoch;
         let epoch_ms = unix_ms(wall);
         self.ring.recent(max_events, |at| {
-            let since = at.saturating_duration_since(monotonic).as_millis();
+            let since = at.duration_since(monotonic).as_millis();
             epoch_ms.saturating_add(u64::try_from(since).unwrap_or(u64::MAX))
         })
     }

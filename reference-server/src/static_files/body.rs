@@ -25,6 +25,7 @@ use bytes::{Bytes, BytesMut};
 use futures::Stream;
 use futures::stream::{self, StreamExt};
 use http_body::Frame;
+use http_body_util::BodyExt;
 use pin_project_lite::pin_project;
 use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -133,28 +134,33 @@ where
     S: Stream<Item = io::Result<Bytes>> + Send + 'static,
 {
     fn body(stream: S, length: u64) -> Body {
-        Body::new(Self {
-            stream,
-            remaining: length,
-        })
+        // Boxed as axum's own body type, which `Body::new` takes as it is (any other
+        // body gets one more layer, polled on every frame).
+        Body::new(
+            Self {
+                stream,
+                remaining: length,
+            }
+            .boxed_unsync(),
+        )
     }
 }
 
 impl<S: Stream<Item = io::Result<Bytes>>> http_body::Body for Announced<S> {
     type Data = Bytes;
-    type Error = io::Error;
+    type Error = axum::Error;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let this = self.project();
         let polled = match ready!(this.stream.poll_next(cx)) {
             Some(Ok(bytes)) => {
                 *this.remaining = this.remaining.saturating_sub(bytes.len() as u64);
                 Some(Ok(Frame::data(bytes)))
             }
-            Some(Err(error)) => Some(Err(error)),
+            Some(Err(error)) => Some(Err(axum::Error::new(error))),
             None => None,
         };
         Poll::Ready(polled)
@@ -205,7 +211,6 @@ async fn read_chunk(cursor: &mut Cursor) -> io::Result<Bytes> {
 #[cfg(test)]
 mod tests {
     use http_body::Body as _;
-    use http_body_util::BodyExt;
 
     use super::*;
 
