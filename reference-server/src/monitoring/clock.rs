@@ -4,8 +4,12 @@
 //! `std::time::Instant` keeps seconds and nanoseconds apart and checks both on every
 //! read and every subtraction: two reads and a difference cost about 90 instructions
 //! per request (callgrind), more than the aggregates they feed. One `clock_gettime`
-//! (the vDSO, through `rustix`) folded into nanoseconds, and a subtraction, cost a
+//! (libc's, through `rustix`) folded into nanoseconds, and a subtraction, cost a
 //! third of that. Same clock as `Instant` (`CLOCK_MONOTONIC`), so durations agree.
+//!
+//! `rustix` is built with its libc backend (`use-libc`): its own vDSO lookup reads the
+//! auxiliary vector and crashes under valgrind, where the server must keep running
+//! (the instruction benches, and anyone's memcheck).
 
 use std::time::Duration;
 
