@@ -6,6 +6,8 @@
 //! `bench-gate/budgets.toml` names them and the bench gate (`harness bench-gate`) reads
 //! criterion's results under `target/criterion/`.
 
+pub mod served;
+
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -17,6 +19,10 @@ use reference_server::monitoring::MonitorSettings;
 use reference_server::{App, Site};
 use tempfile::TempDir;
 use tower::ServiceExt;
+
+/// The server binary's allocator, so every bench counts and times what ships.
+#[global_allocator]
+static ALLOCATOR: reference_server::Allocator = reference_server::Allocator;
 
 /// The admin token every bench app uses (admin routes are not benched).
 pub const ADMIN_TOKEN: &str = "bench-admin-token-0123456789abcdef";

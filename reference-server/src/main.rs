@@ -11,6 +11,9 @@ use reference_server::App;
 use reference_server::config::{self, Config, EnvMap};
 use tokio::net::TcpListener;
 
+#[global_allocator]
+static ALLOCATOR: reference_server::Allocator = reference_server::Allocator;
+
 /// Exit code for a configuration the server refuses (the design's contract).
 const EXIT_CONFIG: u8 = 2;
 
