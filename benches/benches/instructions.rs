@@ -24,6 +24,7 @@ use axum::http::StatusCode;
 use gungraun::{LibraryBenchmarkConfig, library_benchmark, library_benchmark_group, main};
 use rc_benches::point_query::{self, Found, POINT, SLUG};
 use rc_benches::recording::Recording;
+use rc_benches::served;
 use rc_benches::{BenchApp, Monitoring, get, runtime};
 use reference_server::Site;
 use reference_server::db::MonitoredConnection;
@@ -153,12 +154,61 @@ fn requests(
     (input, bytes)
 }
 
+/// A runtime and a kept-alive connection served as the server serves (`axum::serve`),
+/// warmed like [`warm_app`].
+fn warm_connection_to(
+    uri: &'static str,
+    monitoring: Monitoring,
+) -> Box<(Runtime, BenchApp, served::Connection, &'static str)> {
+    let rt = runtime();
+    let bench = BenchApp::new(monitoring).expect("bench app builds");
+    let mut connection = rt.block_on(async { served::Connection::open(bench.app().site()) });
+    let warm = monitoring.settings().min_samples + 10;
+    for _ in 0..warm {
+        let (status, length) = rt.block_on(connection.get(uri)).expect("a whole response");
+        assert_eq!(status, StatusCode::OK, "GET {uri}");
+        assert!(length > 0, "GET {uri}: empty body");
+    }
+    Box::new((rt, bench, connection, uri))
+}
+
+#[library_benchmark]
+#[bench::static_small_off(args = ("/static/css/style.css", OFF), setup = warm_connection_to)]
+#[bench::static_small_rate_0_0(args = ("/static/css/style.css", RATE_0), setup = warm_connection_to)]
+#[bench::static_small_rate_1_0(args = ("/static/css/style.css", RATE_1), setup = warm_connection_to)]
+#[bench::note_page_off(args = ("/notes/hello-world", OFF), setup = warm_connection_to)]
+#[bench::note_page_rate_0_0(args = ("/notes/hello-world", RATE_0), setup = warm_connection_to)]
+#[bench::note_page_rate_1_0(args = ("/notes/hello-world", RATE_1), setup = warm_connection_to)]
+#[bench::feed_off(args = ("/feed.xml", OFF), setup = warm_connection_to)]
+#[bench::feed_rate_0_0(args = ("/feed.xml", RATE_0), setup = warm_connection_to)]
+#[bench::feed_rate_1_0(args = ("/feed.xml", RATE_1), setup = warm_connection_to)]
+fn served_requests(
+    mut input: Box<(Runtime, BenchApp, served::Connection, &'static str)>,
+) -> (
+    Box<(Runtime, BenchApp, served::Connection, &'static str)>,
+    usize,
+) {
+    let (rt, _, connection, uri) = &mut *input;
+    let mut bytes = 0;
+    for _ in 0..REQUESTS {
+        let (status, length) = rt
+            .block_on(connection.get(black_box(uri)))
+            .expect("a whole response");
+        assert_eq!(status, StatusCode::OK, "GET {uri}");
+        bytes += length;
+    }
+    (input, bytes)
+}
+
 library_benchmark_group!(name = recording_group, benchmarks = [recording]);
 library_benchmark_group!(
     name = queries_group,
     benchmarks = [point_query_raw, point_query_monitored]
 );
-library_benchmark_group!(name = requests_group, benchmarks = [requests]);
+library_benchmark_group!(
+    name = requests_group,
+    benchmarks = [requests, served_requests]
+);
 
 /// glibc's malloc state is the one thing that differs between runs: requests hand
 /// buffers between the runtime and its blocking thread, and where those land in the
