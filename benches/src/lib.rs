@@ -263,12 +263,15 @@ pub mod recording {
                     Outcome::Ok,
                     || detail(op),
                 ),
-                OpType::Render => {
-                    self.metrics
-                        .record(op, black_box(operation(op)), duration, Outcome::Ok, || {
-                            detail(op)
-                        })
-                }
+                // The renderer interns each template's operation once, as the HTTP
+                // monitor does each route's.
+                OpType::Render => self.metrics.record_operation(
+                    black_box(&self.operation),
+                    duration,
+                    Outcome::Ok,
+                    0,
+                    || detail(op),
+                ),
             }
         }
     }

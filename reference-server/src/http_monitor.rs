@@ -433,11 +433,20 @@ impl Recorder {
 }
 
 pin_project! {
-    /// A response body that counts the bytes passing through it.
+    /// A response body that counts the bytes passing through it, and records the
+    /// request when it is dropped: servers drop a body as soon as it has ended (hyper
+    /// once `is_end_stream` says so, or once `Content-Length` bytes are out, which is
+    /// why the site's bodies that know their length say they have ended with their
+    /// last frame), or when the client goes away mid-stream. Polling only counts, so
+    /// the recording is written once.
     pub(crate) struct CountingBody<B: HttpBody> {
         #[pin]
         inner: B,
         bytes: u64,
+        // The stream said it has no more frames.
+        ended: bool,
+        // The stream failed: the response is cut short whatever came before.
+        failed: bool,
         recorder: Option<Recorder>,
     }
 
@@ -447,7 +456,7 @@ pin_project! {
             if let Some(recorder) = this.recorder.take() {
                 // An empty body is never polled, so it ends here, complete. Any other
                 // body dropped before its end means the client went away mid-stream.
-                let complete = this.inner.is_end_stream();
+                let complete = !*this.failed && (*this.ended || this.inner.is_end_stream());
                 recorder.finish(*this.bytes, complete);
             }
         }
@@ -459,6 +468,8 @@ impl<B: HttpBody> CountingBody<B> {
         Self {
             inner,
             bytes: 0,
+            ended: false,
+            failed: false,
             recorder: Some(recorder),
         }
     }
@@ -472,32 +483,16 @@ impl<B: HttpBody<Data = Bytes>> HttpBody for CountingBody<B> {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        let mut this = self.project();
-        let polled = this.inner.as_mut().poll_frame(cx);
+        let this = self.project();
+        let polled = this.inner.poll_frame(cx);
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     *this.bytes += data.len() as u64;
                 }
-                // Servers stop polling once `is_end_stream` says so (hyper also once
-                // `Content-Length` bytes are out, so bodies of the site that know
-                // their length say they have ended with their last frame): record now.
-                if this.inner.is_end_stream()
-                    && let Some(recorder) = this.recorder.take()
-                {
-                    recorder.finish(*this.bytes, true);
-                }
             }
-            Poll::Ready(None) => {
-                if let Some(recorder) = this.recorder.take() {
-                    recorder.finish(*this.bytes, true);
-                }
-            }
-            Poll::Ready(Some(Err(_))) => {
-                if let Some(recorder) = this.recorder.take() {
-                    recorder.finish(*this.bytes, false);
-                }
-            }
+            Poll::Ready(None) => *this.ended = true,
+            Poll::Ready(Some(Err(_))) => *this.failed = true,
             Poll::Pending => {}
         }
         polled

@@ -1,14 +1,13 @@
 //! Page rendering: Markdown to safe HTML, and templates timed as `render` operations.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use minijinja::Environment;
 use pulldown_cmark::{Event, Options, Parser, html};
 use serde::Serialize;
 
 use crate::db::Note;
-use crate::monitoring::{EventDetail, Metrics, Name, OpType, Outcome};
+use crate::monitoring::{EventDetail, Metrics, Name, OpType, Operation, Outcome, Ticks};
 
 /// The web font the theme preloads (must match `fixtures/site/static/fonts/`).
 pub(crate) const FONT_FILE: &str = "dejavu-sans-latin.woff2";
@@ -29,10 +28,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin.html", include_str!("../templates/admin.html")),
 ];
 
+/// Renderings that are not templates, timed by [`Renderer::timed`].
+const OTHER_RENDERERS: &[&str] = &["feed.xml"];
+
 /// Renders templates and records each rendering.
 pub(crate) struct Renderer {
     env: Environment<'static>,
     metrics: Arc<Metrics>,
+    /// The operation of every template and other renderer, interned once: found by
+    /// comparing a handful of names instead of hashing one per rendering.
+    operations: Vec<(&'static str, Operation)>,
 }
 
 /// A rendering failed; the message is for logs, never for clients.
@@ -56,7 +61,17 @@ impl Renderer {
                 source: Box::new(e),
             })?;
         }
-        Ok(Self { env, metrics })
+        let operations = TEMPLATES
+            .iter()
+            .map(|(name, _)| *name)
+            .chain(OTHER_RENDERERS.iter().copied())
+            .map(|name| (name, metrics.operation(OpType::Render, name)))
+            .collect();
+        Ok(Self {
+            env,
+            metrics,
+            operations,
+        })
     }
 
     /// Renders `template` with `context`, recording a `render` operation.
@@ -79,19 +94,31 @@ impl Renderer {
         name: &'static str,
         render: impl FnOnce() -> Result<String, Box<dyn std::error::Error + Send + Sync>>,
     ) -> Result<String, RenderError> {
-        let started = Instant::now();
+        let started = Ticks::now();
         let result = render();
         let outcome = if result.is_ok() {
             Outcome::Ok
         } else {
             Outcome::Error
         };
-        self.metrics
-            .record(OpType::Render, name, started.elapsed(), outcome, || {
-                EventDetail::Render {
-                    template: Name::from(name),
-                }
-            });
+        let detail = || EventDetail::Render {
+            template: Name::from(name),
+        };
+        let known = self
+            .operations
+            .iter()
+            .find(|(known, _)| std::ptr::eq(*known, name) || *known == name);
+        match known {
+            Some((_, operation)) => {
+                self.metrics
+                    .record_operation_since(operation, started, outcome, 0, detail);
+            }
+            None => {
+                let duration = Ticks::now().duration_since(started);
+                self.metrics
+                    .record(OpType::Render, name, duration, outcome, detail);
+            }
+        }
         result.map_err(|source| RenderError {
             template: name.to_owned(),
             source,
