@@ -29,8 +29,8 @@ if [ "${1:-}" = "--advisory" ]; then
     shift
 fi
 FILE="${1:-/static/css/style.css}"
-DURATION="${DURATION:-3s}"
-ROUNDS="${ROUNDS:-5}"
+DURATION="${DURATION:-2s}"
+ROUNDS="${ROUNDS:-9}"
 CONNECTIONS="${CONNECTIONS:-16}"
 REPORT="$ROOT/target/rc-report/bench/throughput.md"
 
