@@ -210,11 +210,11 @@ library_benchmark_group!(
     benchmarks = [requests, served_requests]
 );
 
-/// glibc's malloc state is the one thing that differs between runs: requests hand
-/// buffers between the runtime and its blocking thread, and where those land in the
-/// per-thread arenas and fast bins depends on how the threads interleave. One arena and
-/// no fast bins take the static-file count's run-to-run spread from about 3.5% to about
-/// 1% (measured over four runs), well inside the gate's 3%.
+/// glibc's malloc state differs between runs: requests hand buffers between the
+/// runtime and its blocking thread, and where those land in the per-thread arenas and
+/// fast bins depends on how the threads interleave. One arena and no fast bins took the
+/// static-file count's run-to-run spread from about 3.5% to about 1% (measured over four
+/// runs, before the server moved to mimalloc); SQLite still allocates through glibc.
 fn config() -> LibraryBenchmarkConfig {
     let mut config = LibraryBenchmarkConfig::default();
     config.env(
