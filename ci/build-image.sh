@@ -111,19 +111,20 @@ fi
 
 log "staging build context in ${CONTEXT#"$ROOT"/}"
 rm -rf "$CONTEXT"
-mkdir -p "$CONTEXT/data"
-cp "$BINARY" "$CONTEXT/reference-server"
+mkdir -p "$CONTEXT/data" "$CONTEXT/root"
+cp "$BINARY" "$CONTEXT/root/reference-server"
 # Symbols are of no use in the image (~2 MiB); the hash is of the unstripped binary.
 if command -v strip >/dev/null 2>&1; then
-    strip --strip-all "$CONTEXT/reference-server"
+    strip --strip-all "$CONTEXT/root/reference-server"
 fi
 cp -R "$STATIC_SRC" "$CONTEXT/static"
 # The shared libraries (and the loader) a dynamically linked binary needs, at their
-# own paths; empty for a static one.
-mkdir -p "$CONTEXT/libs"
+# own paths beside it, so the image takes both in one COPY. (A COPY of an empty
+# directory, as the static binary's libraries were, made the classic builder fail the
+# next layer with "layer does not exist" on a fresh engine.)
 if [[ "$PROFILE" == dev ]]; then
     ldd "$BINARY" | grep -oE '/[^ ]+' | while read -r lib; do
-        cp --parents -L "$lib" "$CONTEXT/libs"
+        cp --parents -L "$lib" "$CONTEXT/root"
     done
 fi
 
