@@ -83,6 +83,11 @@ pub struct RatioBudget {
     pub denominator: String,
     /// Largest ratio allowed, e.g. `1.02` for 2% overhead.
     pub max: f64,
+    /// A breach known and tracked (`open = "issue 13: ..."`): reported with this
+    /// reason and never failed, while every other budget's breach fails. Instruction
+    /// budgets only (a wall-clock ratio with it is an error).
+    #[serde(default)]
+    pub open: Option<String>,
 }
 
 /// `numerator - denominator <= max_ns`: overhead as time added per iteration.
@@ -168,6 +173,14 @@ impl Budgets {
         for b in &self.ratio {
             check_pair(&b.display_name(), &b.numerator, &b.denominator)?;
             check_limit(&b.display_name(), "max", b.max, false)?;
+            if b.open.is_some() {
+                return Err(invalid(
+                    &b.display_name(),
+                    "`open` marks instruction budgets only; the wall-clock gate has \
+                     --advisory for a noisy machine"
+                        .to_owned(),
+                ));
+            }
         }
         for b in &self.added {
             check_pair(&b.display_name(), &b.numerator, &b.denominator)?;
@@ -180,11 +193,13 @@ impl Budgets {
         for b in &self.instruction_ratio {
             check_pair(&b.display_name(), &b.numerator, &b.denominator)?;
             check_limit(&b.display_name(), "max", b.max, false)?;
+            check_open(&b.display_name(), b.open.as_deref())?;
         }
         for b in &self.instruction_absolute {
             let name = b.name.clone().unwrap_or_else(|| b.bench.clone());
             check_id(&name, "bench", &b.bench)?;
             check_limit(&name, "max_ir", b.max_ir as f64, false)?;
+            check_open(&name, b.open.as_deref())?;
         }
         Ok(())
     }
@@ -208,6 +223,16 @@ fn invalid(name: &str, reason: String) -> BenchGateErrorKind {
 fn check_id(name: &str, field: &str, id: &str) -> Result<(), BenchGateErrorKind> {
     if id.trim().is_empty() {
         return Err(invalid(name, format!("`{field}` is empty")));
+    }
+    Ok(())
+}
+
+fn check_open(name: &str, open: Option<&str>) -> Result<(), BenchGateErrorKind> {
+    if open.is_some_and(|reason| reason.trim().is_empty()) {
+        return Err(invalid(
+            name,
+            "`open` needs a reason (where the breach is tracked)".to_owned(),
+        ));
     }
     Ok(())
 }
@@ -294,6 +319,29 @@ mod tests {
         assert!(
             err.to_string()
                 .starts_with("/nonexistent/budgets.toml: cannot read")
+        );
+    }
+
+    #[test]
+    fn open_is_for_instruction_budgets_and_needs_a_reason() {
+        let origin = Path::new("b.toml");
+        let instruction =
+            "[[instruction_ratio]]\nnumerator = \"a\"\ndenominator = \"b\"\nmax = 1.01\n";
+        let parsed = Budgets::parse(&format!("{instruction}open = \"issue 13\"\n"), origin)
+            .expect("an open instruction budget");
+        assert_eq!(
+            parsed.instruction_ratio[0].open.as_deref(),
+            Some("issue 13")
+        );
+        let blank = Budgets::parse(&format!("{instruction}open = \" \"\n"), origin)
+            .expect_err("a blank reason");
+        assert!(blank.to_string().contains("needs a reason"), "{blank}");
+        let wall =
+            "[[ratio]]\nnumerator = \"a/b/c\"\ndenominator = \"a/b/d\"\nmax = 1.01\nopen = \"x\"\n";
+        let refused = Budgets::parse(wall, origin).expect_err("open on a wall-clock ratio");
+        assert!(
+            refused.to_string().contains("instruction budgets only"),
+            "{refused}"
         );
     }
 

@@ -24,7 +24,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BenchGateError, BenchGateErrorKind};
-use crate::overhead::{OverheadCheck, OverheadVerdict, overhead_markdown};
+use crate::overhead::{OverheadCheck, overhead_markdown};
 
 /// Where the committed baseline lives, relative to the workspace root.
 pub const DEFAULT_INSTRUCTIONS_BASELINE: &str = "bench-gate/instructions-baseline.toml";
@@ -305,15 +305,14 @@ pub fn evaluate_instructions(
 }
 
 impl InstructionReport {
-    /// Whether every bench passed, and every overhead budget (unless advisory; a
-    /// budget whose bench was not counted fails always).
+    /// Whether every bench passed, and every overhead budget (unless advisory or the
+    /// budget is marked `open`; a budget whose bench was not counted fails always).
     pub fn passed(&self) -> bool {
         self.checks.iter().all(|c| c.verdict.passed())
-            && self.overhead.iter().all(|c| match c.verdict {
-                OverheadVerdict::Pass => true,
-                OverheadVerdict::Over => self.overhead_advisory,
-                OverheadVerdict::Missing => false,
-            })
+            && !self
+                .overhead
+                .iter()
+                .any(|c| c.fails(self.overhead_advisory))
     }
 
     /// The benches that failed.
