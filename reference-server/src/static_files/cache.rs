@@ -67,6 +67,26 @@ pub(crate) struct CachedFile {
     pub(crate) content_type: &'static str,
 }
 
+impl CachedFile {
+    /// `contents`, read whole through a handle whose metadata is `metadata`, from
+    /// `path`, with its validators and media type.
+    pub(crate) fn new(
+        path: PathBuf,
+        metadata: &Metadata,
+        contents: Bytes,
+        validators: Validators,
+        content_type: &'static str,
+    ) -> Self {
+        Self {
+            path,
+            identity: Identity::of(metadata),
+            contents,
+            validators,
+            content_type,
+        }
+    }
+}
+
 /// What tells one version of a file from another without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Identity {
@@ -114,44 +134,16 @@ impl FileCache {
         (current.is_file() && Identity::of(&current) == file.identity).then_some(file)
     }
 
-    /// Keeps `contents`, read through a handle whose metadata is `metadata`, as the
-    /// file `request_path` names at `path`, if it is small, settled and fits.
-    pub(crate) fn insert(
-        &self,
-        request_path: &str,
-        path: PathBuf,
-        metadata: &Metadata,
-        contents: &Bytes,
-        validators: &Validators,
-        content_type: &'static str,
-    ) {
-        let now = SystemTime::now();
-        self.insert_at(
-            request_path,
-            path,
-            metadata,
-            contents,
-            validators,
-            content_type,
-            now,
-        );
+    /// Keeps `file` as the file `request_path` names, if it is small, settled and fits.
+    pub(crate) fn insert(&self, request_path: &str, file: CachedFile) {
+        self.insert_at(request_path, file, SystemTime::now());
     }
 
     /// [`Self::insert`] as of `now`.
-    #[allow(clippy::too_many_arguments)]
-    fn insert_at(
-        &self,
-        request_path: &str,
-        path: PathBuf,
-        metadata: &Metadata,
-        contents: &Bytes,
-        validators: &Validators,
-        content_type: &'static str,
-        now: SystemTime,
-    ) {
-        let identity = Identity::of(metadata);
-        let fits = contents.len() as u64 == identity.len && identity.len <= SMALL_FILE;
-        if !fits || !identity.settled(now) || !validators.is_settled() {
+    fn insert_at(&self, request_path: &str, file: CachedFile, now: SystemTime) {
+        let identity = file.identity;
+        let fits = file.contents.len() as u64 == identity.len && identity.len <= SMALL_FILE;
+        if !fits || !identity.settled(now) || !file.validators.is_settled() {
             return;
         }
         let Ok(mut entries) = self.entries.write() else {
@@ -161,22 +153,13 @@ impl FileCache {
             .by_path
             .get(request_path)
             .map_or(0, |old| old.contents.len());
-        let bytes = entries.bytes - replaced + contents.len();
+        let bytes = entries.bytes - replaced + file.contents.len();
         let room = replaced > 0 || entries.by_path.len() < MAX_ENTRIES;
         if !room || bytes > MAX_BYTES {
             return;
         }
         entries.bytes = bytes;
-        entries.by_path.insert(
-            request_path.into(),
-            Arc::new(CachedFile {
-                path,
-                identity,
-                contents: contents.clone(),
-                validators: validators.clone(),
-                content_type,
-            }),
-        );
+        entries.by_path.insert(request_path.into(), Arc::new(file));
     }
 
     #[cfg(test)]
@@ -229,17 +212,15 @@ mod tests {
         let metadata = fs::metadata(&fixture.path).expect("stat");
         let contents = Bytes::from(fs::read(&fixture.path).expect("read"));
         let validators = Validators::new(&metadata, SystemTime::now() + HOUR);
-        let identity = Identity::of(&metadata);
-        assert!(identity.settled(SystemTime::now() + HOUR));
-        fixture.cache.insert_at(
-            key,
+        let file = CachedFile::new(
             fixture.path.clone(),
             &metadata,
-            &contents,
-            &validators,
+            contents,
+            validators,
             "text/css",
-            SystemTime::now() + HOUR,
         );
+        assert!(file.identity.settled(SystemTime::now() + HOUR));
+        fixture.cache.insert_at(key, file, SystemTime::now() + HOUR);
     }
 
     #[test]
@@ -294,14 +275,14 @@ mod tests {
         let metadata = fs::metadata(&fixture.path).expect("stat");
         let contents = Bytes::from_static(b"fresh");
         let validators = Validators::new(&metadata, SystemTime::now() + HOUR);
-        fixture.cache.insert(
-            "/style.css",
+        let file = CachedFile::new(
             fixture.path.clone(),
             &metadata,
-            &contents,
-            &validators,
+            contents,
+            validators,
             "text/css",
         );
+        fixture.cache.insert("/style.css", file);
         assert_eq!(fixture.cache.len(), 0, "its change time is now");
     }
 

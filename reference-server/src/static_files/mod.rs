@@ -55,7 +55,7 @@ use axum::response::{IntoResponse, Response};
 use headers::{ETag, HeaderMapExt};
 
 use self::body::Piece;
-use self::cache::FileCache;
+use self::cache::{CachedFile, FileCache};
 use self::path::{Refusal, Source};
 use self::preconditions::{Validators, Verdict};
 use self::ranges::{Multipart, Plan};
@@ -152,14 +152,14 @@ async fn find(
     let validators = Validators::new(&opened.metadata, SystemTime::now());
     let content_type = content_type(&relative);
     if let Source::Memory(contents) = &opened.source {
-        dir.cache.insert(
-            path,
+        let file = CachedFile::new(
             full,
             &opened.metadata,
-            contents,
-            &validators,
+            contents.clone(),
+            validators.clone(),
             content_type,
         );
+        dir.cache.insert(path, file);
     }
     Ok(Found {
         size: opened.metadata.len(),
