@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
 
 use super::steps::{RawStep, Step};
 use crate::assets::Require;
+use crate::server::Kind;
 
 /// A scenario file as written: its steps still raw, validated into a [`Scenario`].
 #[derive(Debug, Deserialize)]
@@ -19,7 +21,38 @@ struct RawScenario {
     catches: Vec<Catch>,
     #[serde(default)]
     variants: Vec<Variant>,
-    steps: Vec<RawStep>,
+    steps: Vec<RawStepEntry>,
+}
+
+/// A step as written, and the target kinds it holds on: `kinds = ["process"]` beside
+/// the step's one key. For a check another layer can hide, as `catches` has: Docker's
+/// port proxy reads a response into its own buffers, so a server behind it may finish
+/// sending a body the client hung up on, and never see the hang-up.
+#[derive(Debug)]
+struct RawStepEntry {
+    step: RawStep,
+    kinds: Vec<Kind>,
+}
+
+impl<'de> Deserialize<'de> for RawStepEntry {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut table = toml::Table::deserialize(deserializer)?;
+        let kinds = match table.remove("kinds") {
+            None => Vec::new(),
+            Some(value) => Vec::<Kind>::deserialize(value)
+                .map_err(|e| D::Error::custom(format!("`kinds`: {e}")))?,
+        };
+        if table.len() > 1 {
+            let keys: Vec<&str> = table.keys().map(String::as_str).collect();
+            return Err(D::Error::custom(format!(
+                "a step is one key (`traffic`, `metric`, ...) and optionally `kinds`; \
+                 found `{}`",
+                keys.join("`, `")
+            )));
+        }
+        let step = RawStep::deserialize(toml::Value::Table(table)).map_err(D::Error::custom)?;
+        Ok(Self { step, kinds })
+    }
 }
 
 /// A loaded scenario: every step validated into typed values, ready to run.
@@ -35,6 +68,9 @@ pub struct Scenario {
     pub variants: Vec<Variant>,
     /// The steps, in order.
     pub(crate) steps: Vec<Step>,
+    /// The steps that hold only on some target kinds, by index; every other step holds
+    /// on all. On another kind such a step is reported as skipped, with the reason.
+    pub(crate) step_kinds: BTreeMap<usize, Vec<Kind>>,
     /// Where the file is.
     pub path: PathBuf,
 }
@@ -113,12 +149,16 @@ impl Scenario {
             }
         }
         let dir = path.parent().unwrap_or_else(|| Path::new("."));
+        let mut step_kinds = BTreeMap::new();
         let steps = raw
             .steps
             .into_iter()
             .enumerate()
-            .map(|(index, step)| {
-                Step::from_raw(step, dir).map_err(|why| format!("steps[{index}]: {why}"))
+            .map(|(index, entry)| {
+                if !entry.kinds.is_empty() {
+                    step_kinds.insert(index, entry.kinds);
+                }
+                Step::from_raw(entry.step, dir).map_err(|why| format!("steps[{index}]: {why}"))
             })
             .collect::<Result<Vec<_>, _>>()?;
         if steps.iter().all(Step::sets_up_only) {
@@ -133,6 +173,7 @@ impl Scenario {
             description: raw.description,
             catches: raw.catches,
             variants: raw.variants,
+            step_kinds,
             steps,
             path: path.to_path_buf(),
         })
@@ -162,6 +203,7 @@ impl Scenario {
             steps: vec![Step::check_assets_as_running(
                 pages, static_dir, require, browser,
             )],
+            step_kinds: BTreeMap::new(),
             path: PathBuf::new(),
         }
     }
@@ -236,6 +278,32 @@ mod tests {
         .expect("valid");
         assert_eq!(s.steps.len(), 3);
         assert_eq!(s.variants[0].env["METRICS_SAMPLING_RATE"], "0");
+    }
+
+    #[test]
+    fn a_step_may_hold_on_some_target_kinds_only() {
+        let scenario = |kinds: &str| {
+            parse(&format!(
+                "name = \"n\"\ndescription = \"d\"\n\
+                 [[steps]]\ntraffic = {{ paths = [\"/\"], requests = 1 }}\n\
+                 [[steps]]\ntraffic = {{ paths = [\"/\"], requests = 2 }}\nkinds = {kinds}\n"
+            ))
+        };
+        let only_process = scenario("[\"process\"]").expect("valid");
+        assert_eq!(only_process.steps.len(), 2);
+        assert_eq!(
+            only_process.step_kinds,
+            BTreeMap::from([(1, vec![Kind::Process])]),
+            "the second step only"
+        );
+        let error = scenario("[\"vm\"]").expect_err("unknown kind");
+        assert!(error.contains("`kinds`") && error.contains("vm"), "{error}");
+        // `kinds` is the only key allowed beside the step's own.
+        let error = parse(
+            "name = \"n\"\ndescription = \"d\"\n[[steps]]\ntraffic = { paths = [\"/\"], requests = 1 }\nkind = [\"process\"]\n",
+        )
+        .expect_err("a stray key");
+        assert!(error.contains("kind"), "{error}");
     }
 
     #[test]

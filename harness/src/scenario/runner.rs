@@ -9,9 +9,9 @@ use super::context::Context;
 use super::file::{Scenario, Variant};
 use super::reference;
 use crate::metrics::responsiveness::EndpointDeltas;
-use crate::outcome::Origin;
+use crate::outcome::{CheckKind, CheckOutcome, Origin, Verdict};
 use crate::report::{Observation, Reporter, RunEvent, ScenarioErrorKind};
-use crate::server::TargetSpec;
+use crate::server::{Kind, TargetSpec};
 /// Settings for a whole run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -139,6 +139,15 @@ pub async fn run_scenario(
                 outcome.origin = Some(origin.clone());
                 outcome
             };
+            if let Some(kinds) = scenario.step_kinds.get(&index)
+                && !kinds.contains(&spec.kind)
+            {
+                reporter.on_event(&RunEvent::Check {
+                    scenario: name.clone(),
+                    outcome: stamp(skipped_step(index, kinds, spec.kind)),
+                });
+                continue;
+            }
             if step.boots() {
                 cx.references = None;
             } else if needs_reference
@@ -243,4 +252,23 @@ pub async fn run_scenario(
         scenario: name,
         duration: started.elapsed(),
     });
+}
+
+/// The check reported for step `index`, which holds only on `kinds`, on a target of
+/// another kind: skipped, saying why, never failed.
+fn skipped_step(index: usize, kinds: &[Kind], target: Kind) -> CheckOutcome {
+    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+    CheckOutcome::new(
+        CheckKind::Http,
+        format!("steps[{index}] (on {} targets only)", names.join(", ")),
+        format!("a {} target", target.name()),
+        Verdict::Skip {
+            reason: format!(
+                "the step holds on {} targets only (`kinds`), this target is {}",
+                names.join(", "),
+                target.name()
+            ),
+        },
+        Duration::ZERO,
+    )
 }

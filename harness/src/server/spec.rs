@@ -53,6 +53,17 @@ pub enum Kind {
     Container,
 }
 
+impl Kind {
+    /// As a target file writes it: `process`, `url` or `container`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Process => "process",
+            Kind::Url => "url",
+            Kind::Container => "container",
+        }
+    }
+}
+
 /// `[process]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
