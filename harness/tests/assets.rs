@@ -830,7 +830,9 @@ mod assets {
 
         let mut expected: Vec<String> = Vec::new();
         collect_files(&fixture_site().join("static"), &mut expected);
-        expected.retain(|p| !p.ends_with(".txt"));
+        // Text files and `files/` (downloads no page links: the low-traffic scenario's
+        // 16 MiB hang-up file) are on disk without being referenced.
+        expected.retain(|p| !p.ends_with(".txt") && !p.starts_with("/static/files/"));
         let found_paths: Vec<String> = found.keys().cloned().collect();
         assert_eq!(found_paths, expected);
 
