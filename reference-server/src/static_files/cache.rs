@@ -206,19 +206,25 @@ mod tests {
             .expect("set times");
     }
 
-    /// Inserts the file as the server would after reading it, pretending `now` is an
-    /// hour later (so the change time `write_aged` could not set back is settled).
-    fn keep(fixture: &Fixture, key: &str) {
+    /// The fixture's file read as the server reads it, with validators as of an hour
+    /// from now.
+    fn read_whole(fixture: &Fixture) -> CachedFile {
         let metadata = fs::metadata(&fixture.path).expect("stat");
         let contents = Bytes::from(fs::read(&fixture.path).expect("read"));
         let validators = Validators::new(&metadata, SystemTime::now() + HOUR);
-        let file = CachedFile::new(
+        CachedFile::new(
             fixture.path.clone(),
             &metadata,
             contents,
             validators,
             "text/css",
-        );
+        )
+    }
+
+    /// Inserts the file as the server would after reading it, pretending `now` is an
+    /// hour later (so the change time `write_aged` could not set back is settled).
+    fn keep(fixture: &Fixture, key: &str) {
+        let file = read_whole(fixture);
         assert!(file.identity.settled(SystemTime::now() + HOUR));
         fixture.cache.insert_at(key, file, SystemTime::now() + HOUR);
     }
@@ -272,17 +278,7 @@ mod tests {
     #[test]
     fn a_file_changed_within_the_last_second_is_not_kept() {
         let fixture = settled_file(b"fresh");
-        let metadata = fs::metadata(&fixture.path).expect("stat");
-        let contents = Bytes::from_static(b"fresh");
-        let validators = Validators::new(&metadata, SystemTime::now() + HOUR);
-        let file = CachedFile::new(
-            fixture.path.clone(),
-            &metadata,
-            contents,
-            validators,
-            "text/css",
-        );
-        fixture.cache.insert("/style.css", file);
+        fixture.cache.insert("/style.css", read_whole(&fixture));
         assert_eq!(fixture.cache.len(), 0, "its change time is now");
     }
 
