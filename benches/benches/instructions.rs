@@ -156,20 +156,29 @@ fn requests(
 
 /// A runtime and a kept-alive connection served as the server serves (`axum::serve`),
 /// warmed like [`warm_app`].
-fn warm_connection_to(
-    uri: &'static str,
-    monitoring: Monitoring,
-) -> Box<(Runtime, BenchApp, served::Connection, &'static str)> {
+/// What a served bench runs on: its runtime, the app, a connection and the request.
+type Served = Box<(
+    Runtime,
+    BenchApp,
+    served::Connection,
+    served::Prepared,
+    &'static str,
+)>;
+
+fn warm_connection_to(uri: &'static str, monitoring: Monitoring) -> Served {
     let rt = runtime();
     let bench = BenchApp::new(monitoring).expect("bench app builds");
     let mut connection = rt.block_on(async { served::Connection::open(bench.app().site()) });
+    let request = served::Prepared::get(uri);
     let warm = monitoring.settings().min_samples + 10;
     for _ in 0..warm {
-        let (status, length) = rt.block_on(connection.get(uri)).expect("a whole response");
+        let (status, length) = rt
+            .block_on(connection.send(&request))
+            .expect("a whole response");
         assert_eq!(status, StatusCode::OK, "GET {uri}");
         assert!(length > 0, "GET {uri}: empty body");
     }
-    Box::new((rt, bench, connection, uri))
+    Box::new((rt, bench, connection, request, uri))
 }
 
 #[library_benchmark]
@@ -182,17 +191,12 @@ fn warm_connection_to(
 #[bench::feed_off(args = ("/feed.xml", OFF), setup = warm_connection_to)]
 #[bench::feed_rate_0_0(args = ("/feed.xml", RATE_0), setup = warm_connection_to)]
 #[bench::feed_rate_1_0(args = ("/feed.xml", RATE_1), setup = warm_connection_to)]
-fn served_requests(
-    mut input: Box<(Runtime, BenchApp, served::Connection, &'static str)>,
-) -> (
-    Box<(Runtime, BenchApp, served::Connection, &'static str)>,
-    usize,
-) {
-    let (rt, _, connection, uri) = &mut *input;
+fn served_requests(mut input: Served) -> (Served, usize) {
+    let (rt, _, connection, request, uri) = &mut *input;
     let mut bytes = 0;
     for _ in 0..REQUESTS {
         let (status, length) = rt
-            .block_on(connection.get(black_box(uri)))
+            .block_on(connection.send(black_box(request)))
             .expect("a whole response");
         assert_eq!(status, StatusCode::OK, "GET {uri}");
         bytes += length;
