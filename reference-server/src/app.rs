@@ -6,9 +6,9 @@ use std::time::Duration;
 use crate::auth::AdminToken;
 use crate::config::{Config, Regression, SamplingRates, Source};
 use crate::db::{DbError, Pool, PoolOptions};
-use crate::http_monitor::Site;
 use crate::monitoring::{Metrics, MonitorSettings, OpType};
 use crate::render::{RenderError, Renderer};
+use crate::site::Site;
 use crate::state::{AppState, Shared};
 use crate::{routes, static_files};
 
@@ -65,15 +65,12 @@ impl App {
             client,
             admin,
         }));
-        let (router, templates) =
-            static_files::add(routes::routes(), &static_dir, &regressions).into_parts();
+        let (routes, files) = static_files::add(routes::routes(), &static_dir, &regressions);
+        let (router, templates) = routes.into_parts();
         let router = router.with_state(state.clone());
-        let site = if enabled {
-            let buffered = regressions.contains(Regression::BufferedBodySize);
-            Site::monitored(router, &templates, metrics, buffered)
-        } else {
-            Site::unmonitored(router)
-        };
+        let buffered = enabled && regressions.contains(Regression::BufferedBodySize);
+        let metrics = enabled.then_some(metrics);
+        let site = Site::new(router, &templates, files, metrics, buffered);
         Ok(Self { site, state })
     }
 

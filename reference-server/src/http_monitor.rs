@@ -6,7 +6,7 @@
 //! body is dropped early (client went away). This is what StarPunk v1.1.2-rc.1 got
 //! wrong; the `buffered-body-size` regression switch brings that bug back.
 //!
-//! Monitoring wraps the whole router ([`Site`]) instead of each route
+//! Monitoring wraps the whole router ([`crate::site::Site`]) instead of each route
 //! (`Router::layer`): a per-route layer boxes and clones every route's service and
 //! future once more per request, which cost more than the rest of monitoring put
 //! together (callgrind, a small static file: +8% instructions at sampling 0.0). The
@@ -15,25 +15,19 @@
 //! route and method resolves its interned [`Operation`] once: a request allocates
 //! nothing for monitoring but the body wrapper.
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
-use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::future::RouteFuture;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::BodyExt;
 use pin_project_lite::pin_project;
-use tower::Service;
 
 use crate::monitoring::{EventDetail, Metrics, Name, OpType, Operation, Outcome, Ticks};
+use crate::routes::exclusive_prefix;
 
 /// The route name of requests no route matched (the fallback's 404s).
 const UNMATCHED: &str = "unmatched";
@@ -52,100 +46,9 @@ const METHODS: [Method; 9] = [
     Method::TRACE,
 ];
 
-/// The site as it is served: the router, with HTTP monitoring around it when enabled.
-/// A tower service (`Request` in, `Response` out, never failing), served by
-/// `axum::serve` or called in-process with `tower::ServiceExt::oneshot`.
-#[derive(Clone)]
-pub struct Site {
-    router: Router,
-    monitor: Option<Arc<HttpMonitor>>,
-}
-
-impl Site {
-    /// `router` as is: monitoring off.
-    pub(crate) fn unmonitored(router: Router) -> Self {
-        Self {
-            router,
-            monitor: None,
-        }
-    }
-
-    /// `router` with every request recorded into `metrics`; `templates` are the
-    /// router's route templates (how axum matched them). `buffered` is the
-    /// `buffered-body-size` regression.
-    pub(crate) fn monitored(
-        router: Router,
-        templates: &[&'static str],
-        metrics: Arc<Metrics>,
-        buffered: bool,
-    ) -> Self {
-        Self {
-            router,
-            monitor: Some(Arc::new(HttpMonitor::new(templates, metrics, buffered))),
-        }
-    }
-}
-
-impl std::fmt::Debug for Site {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Site")
-            .field("monitored", &self.monitor.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Service<Request> for Site {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = SiteFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        // A router is always ready.
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request) -> SiteFuture {
-        let Some(monitor) = &self.monitor else {
-            return SiteFuture::new(State::Plain {
-                inner: self.router.call(request),
-            });
-        };
-        if !monitor.buffered {
-            // Nothing that needs dropping may be live while the router's future is
-            // built, or (to drop it should building unwind) LLVM builds the future
-            // aside and copies it twice (callgrind: ~130 instructions per request):
-            // `pending` is taken out of `ManuallyDrop` only once the future exists. A
-            // panic in the router leaks one `Arc` instead.
-            let pending = ManuallyDrop::new(Pending {
-                started: Ticks::now(),
-                endpoint: monitor.endpoint(request.method(), request.uri().path()),
-            });
-            return SiteFuture::new(State::Monitored {
-                inner: self.router.call(request),
-                pending: Some(ManuallyDrop::into_inner(pending)),
-            });
-        }
-        let pending = Pending {
-            started: Ticks::now(),
-            endpoint: monitor.endpoint(request.method(), request.uri().path()),
-        };
-        let inner = self.router.call(request);
-        SiteFuture::new(State::Buffered {
-            inner: Box::pin(async move {
-                let response = match inner.await {
-                    Ok(response) => response,
-                    Err(infallible) => match infallible {},
-                };
-                let status = response.status();
-                Ok(buffered(response, pending.into_recorder(status)).await)
-            }),
-        })
-    }
-}
-
 /// What the monitor knows of the site: its routes, and an [`Endpoint`] per route and
 /// method, resolved on first use.
-struct HttpMonitor {
+pub(crate) struct HttpMonitor {
     metrics: Arc<Metrics>,
     /// Route template → index into `routes`.
     matcher: matchit::Router<usize>,
@@ -160,13 +63,15 @@ struct HttpMonitor {
 
 /// A route's name as metrics show it (`/static/*`) and its endpoint per method.
 struct RouteOperations {
+    /// As added to the router; `None` for [`UNMATCHED`].
+    template: Option<&'static str>,
     route: Name,
     by_method: [OnceLock<Arc<Endpoint>>; METHODS.len()],
 }
 
 /// Everything recording a request of one route and method needs, shared by all of
 /// them: a request in flight holds one `Arc` of it and its start time, nothing else.
-struct Endpoint {
+pub(crate) struct Endpoint {
     metrics: Arc<Metrics>,
     /// `METHOD route`, interned.
     operation: Operation,
@@ -177,7 +82,9 @@ struct Endpoint {
 }
 
 impl HttpMonitor {
-    fn new(templates: &[&'static str], metrics: Arc<Metrics>, buffered: bool) -> Self {
+    /// A monitor of the routes `templates`, recording into `metrics`; `buffered` is
+    /// the `buffered-body-size` regression.
+    pub(crate) fn new(templates: &[&'static str], metrics: Arc<Metrics>, buffered: bool) -> Self {
         let mut matcher = matchit::Router::new();
         let mut routes = Vec::with_capacity(templates.len() + 1);
         let mut prefixes = Vec::new();
@@ -189,12 +96,12 @@ impl HttpMonitor {
                 if let Some(prefix) = exclusive_prefix(template, templates) {
                     prefixes.push((prefix, routes.len()));
                 }
-                routes.push(RouteOperations::new(route_name(template)));
+                routes.push(RouteOperations::new(Some(template), route_name(template)));
             } else {
                 tracing::error!(template, "route template not monitored");
             }
         }
-        routes.push(RouteOperations::new(Name::from(UNMATCHED)));
+        routes.push(RouteOperations::new(None, Name::from(UNMATCHED)));
         Self {
             metrics,
             matcher,
@@ -204,9 +111,28 @@ impl HttpMonitor {
         }
     }
 
+    /// Whether the `buffered-body-size` regression is on.
+    pub(crate) fn buffered(&self) -> bool {
+        self.buffered
+    }
+
     /// The endpoint `method path` records into.
-    fn endpoint(&self, method: &Method, path: &str) -> Arc<Endpoint> {
-        let route = &self.routes[self.route_index(path)];
+    pub(crate) fn endpoint(&self, method: &Method, path: &str) -> Arc<Endpoint> {
+        self.route_endpoint(self.route_index(path), method)
+    }
+
+    /// The route added as `template`, for a caller that knows which route a request
+    /// takes without matching its path (static files, see `crate::site`).
+    pub(crate) fn route_of(&self, template: &str) -> Option<usize> {
+        self.routes
+            .iter()
+            .position(|route| route.template == Some(template))
+    }
+
+    /// The endpoint `method` requests of route `route` (an index [`Self::route_of`]
+    /// gave) record into.
+    pub(crate) fn route_endpoint(&self, route: usize, method: &Method) -> Arc<Endpoint> {
+        let route = &self.routes[route];
         match METHODS.iter().position(|known| known == method) {
             Some(slot) => {
                 Arc::clone(route.by_method[slot].get_or_init(|| self.intern(method, &route.route)))
@@ -243,25 +169,13 @@ impl HttpMonitor {
 }
 
 impl RouteOperations {
-    fn new(route: Name) -> Self {
+    fn new(template: Option<&'static str>, route: Name) -> Self {
         Self {
+            template,
             route,
             by_method: std::array::from_fn(|_| OnceLock::new()),
         }
     }
-}
-
-/// The literal prefix of `template` when it ends in a catch-all (`/static/{*path}`
-/// gives `/static/`) and no other template starts with that prefix: then every path
-/// longer than the prefix that starts with it matches this route, whatever the tree.
-fn exclusive_prefix(template: &'static str, templates: &[&'static str]) -> Option<&'static str> {
-    let tail = template.find("{*")?;
-    let prefix = &template[..tail];
-    let plain = !prefix.contains('{') && prefix.ends_with('/');
-    let shared = templates
-        .iter()
-        .any(|other| *other != template && other.starts_with(prefix));
-    (plain && !shared).then_some(prefix)
 }
 
 /// A route template as metrics name it: a catch-all tail (`{*path}`) becomes `*`.
@@ -284,76 +198,11 @@ fn method_name(method: &Method) -> Name {
     }
 }
 
-pin_project! {
-    /// The site's future: the router's, with the response body counted when
-    /// monitoring is on.
-    pub struct SiteFuture {
-        #[pin]
-        state: State,
-    }
-}
-
-impl SiteFuture {
-    fn new(state: State) -> Self {
-        Self { state }
-    }
-}
-
-pin_project! {
-    #[project = StateProjection]
-    enum State {
-        /// Monitoring off.
-        Plain {
-            #[pin]
-            inner: RouteFuture<Infallible>,
-        },
-        /// Monitoring on: the body is wrapped when the response head is ready.
-        Monitored {
-            #[pin]
-            inner: RouteFuture<Infallible>,
-            pending: Option<Pending>,
-        },
-        /// Regression `buffered-body-size`.
-        Buffered {
-            inner: Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>,
-        },
-    }
-}
-
-impl Future for SiteFuture {
-    type Output = Result<Response, Infallible>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
-            StateProjection::Plain { inner } => inner.poll(cx),
-            StateProjection::Buffered { inner } => inner.as_mut().poll(cx),
-            StateProjection::Monitored { inner, pending } => {
-                let response = match inner.poll(cx) {
-                    Poll::Ready(Ok(response)) => response,
-                    Poll::Ready(Err(infallible)) => match infallible {},
-                    Poll::Pending => return Poll::Pending,
-                };
-                let Some(pending) = pending.take() else {
-                    // Polled again after completion: nothing left to record.
-                    return Poll::Ready(Ok(response));
-                };
-                let mut response = response;
-                let recorder = pending.into_recorder(response.status());
-                let body = std::mem::take(response.body_mut());
-                // Boxed as axum's own body type, which `Body::new` takes as it is: any
-                // other body gets one more layer (`MapErr`) polled on every frame.
-                let counted = CountingBody::new(body, recorder).boxed_unsync();
-                *response.body_mut() = Body::new(counted);
-                Poll::Ready(Ok(response))
-            }
-        }
-    }
-}
-
-/// What a request in flight carries until its response head is ready.
-struct Pending {
-    endpoint: Arc<Endpoint>,
-    started: Ticks,
+/// What a request in flight carries until its response head is ready: handed to
+/// [`into_body`] with the response's status, or to a handler that builds its own body.
+pub(crate) struct Pending {
+    pub(crate) endpoint: Arc<Endpoint>,
+    pub(crate) started: Ticks,
 }
 
 impl Pending {
@@ -373,7 +222,8 @@ impl Pending {
 /// buffering: a body without an exact size hint (a streamed file) is answered with a
 /// fixed 500 carrying the RuntimeError text; a body of known size (pages, JSON) is
 /// read into memory and passed on, as in rc.1.
-async fn buffered(response: Response, recorder: Recorder) -> Response {
+pub(crate) async fn buffered(response: Response, pending: Pending) -> Response {
+    let recorder = pending.into_recorder(response.status());
     let (parts, body) = response.into_parts();
     if body.size_hint().exact().is_none() {
         let message = "RuntimeError: Attempted implicit sequence conversion but the \
@@ -396,6 +246,35 @@ async fn buffered(response: Response, recorder: Recorder) -> Response {
             (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()
         }
     }
+}
+
+/// `body` as axum's body type, boxed once, and counted into the request `pending`
+/// stands for when there is one.
+///
+/// A handler that builds its own body (static files) calls this with its unboxed body,
+/// so the count rides in the body's one allocation; the site calls it with a finished
+/// response's body otherwise. Either way the result is boxed as axum's own body type,
+/// which `Body::new` takes as it is: any other body gets one more layer (`MapErr`)
+/// polled on every frame.
+pub(crate) fn into_body<B>(body: B, status: StatusCode, pending: Option<Pending>) -> Body
+where
+    B: HttpBody<Data = Bytes, Error = axum::Error> + Send + 'static,
+{
+    match pending {
+        Some(pending) => {
+            let recorder = pending.into_recorder(status);
+            Body::new(CountingBody::new(body, recorder).boxed_unsync())
+        }
+        None => Body::new(body.boxed_unsync()),
+    }
+}
+
+/// `response` with its body counted into the request `pending` stands for.
+pub(crate) fn count_response(mut response: Response, pending: Pending) -> Response {
+    let status = response.status();
+    let body = std::mem::take(response.body_mut());
+    *response.body_mut() = into_body(body, status, Some(pending));
+    response
 }
 
 /// Everything needed to record one request once its body is done.

@@ -18,11 +18,12 @@ mod http_monitor;
 pub mod monitoring;
 pub mod render;
 mod routes;
+mod site;
 mod state;
 mod static_files;
 
 pub use app::{App, StartupError, build_app};
-pub use http_monitor::{Site, SiteFuture};
+pub use site::{Site, SiteFuture};
 
 /// The allocator the server binary runs with: mimalloc, whose thread-local free lists
 /// make the many small allocations of a request (headers, bodies, futures) cheaper

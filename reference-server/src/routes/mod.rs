@@ -56,6 +56,22 @@ impl Routes {
     }
 }
 
+/// The literal prefix of `template` when it ends in a catch-all (`/static/{*path}`
+/// gives `/static/`) and no other template starts with that prefix: then every path
+/// longer than the prefix that starts with it matches this route, whatever the tree.
+pub(crate) fn exclusive_prefix(
+    template: &'static str,
+    templates: &[&'static str],
+) -> Option<&'static str> {
+    let tail = template.find("{*")?;
+    let prefix = &template[..tail];
+    let plain = !prefix.contains('{') && prefix.ends_with('/');
+    let shared = templates
+        .iter()
+        .any(|other| *other != template && other.starts_with(prefix));
+    (plain && !shared).then_some(prefix)
+}
+
 /// Every dynamic route; static files are added by [`crate::static_files`].
 pub(crate) fn routes() -> Routes {
     let routes = Routes::new()

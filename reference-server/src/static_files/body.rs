@@ -20,12 +20,10 @@ use std::io::{self, SeekFrom};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use axum::body::Body;
 use bytes::{Bytes, BytesMut};
 use futures::Stream;
 use futures::stream::{self, StreamExt};
 use http_body::Frame;
-use http_body_util::BodyExt;
 use pin_project_lite::pin_project;
 use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -72,7 +70,11 @@ struct Cursor {
 /// data already read when `read_ahead` (off only for the `nagle-stall` regression). A
 /// file that shrinks under the stream ends it with an error (the connection is cut
 /// short, never padded).
-pub(crate) async fn stream(file: File, pieces: Vec<Piece>, read_ahead: bool) -> Body {
+pub(crate) async fn stream(
+    file: File,
+    pieces: Vec<Piece>,
+    read_ahead: bool,
+) -> Announced<impl Stream<Item = io::Result<Bytes>> + Send + 'static> {
     let length = pieces.iter().map(Piece::len).sum();
     let mut rest = Some(Cursor {
         file,
@@ -96,13 +98,16 @@ pub(crate) async fn stream(file: File, pieces: Vec<Piece>, read_ahead: bool) -> 
         }
     }
     let rest = stream::iter(rest.map(|cursor| stream::try_unfold(cursor, next_chunk)));
-    Announced::body(stream::iter(ready).chain(rest.flatten()), length)
+    Announced::new(stream::iter(ready).chain(rest.flatten()), length)
 }
 
 /// A streamed body of `pieces` cut from `contents`, the whole file: each piece is a
 /// frame sharing the file's bytes. The pieces were planned against the file's size,
 /// so they lie inside it; one that does not ends the body with an error.
-pub(crate) fn from_memory(contents: &Bytes, pieces: Vec<Piece>) -> Body {
+pub(crate) fn from_memory(
+    contents: &Bytes,
+    pieces: Vec<Piece>,
+) -> Announced<impl Stream<Item = io::Result<Bytes>> + Send + 'static> {
     let size = contents.len() as u64;
     let length = pieces.iter().map(Piece::len).sum();
     let frames = pieces.into_iter().map(move |piece| match piece {
@@ -117,32 +122,26 @@ pub(crate) fn from_memory(contents: &Bytes, pieces: Vec<Piece>) -> Body {
         )),
     });
     let frames: Vec<io::Result<Bytes>> = frames.collect();
-    Announced::body(stream::iter(frames), length)
+    Announced::new(stream::iter(frames), length)
 }
 
 pin_project! {
-    /// A stream of `remaining` bytes as a body that has ended once they are out.
-    struct Announced<S> {
+    /// A stream of `remaining` bytes as a body that has ended once they are out. Not
+    /// boxed yet: the site boxes it once, with its monitoring when that is on
+    /// (`http_monitor::into_body`).
+    pub(crate) struct Announced<S> {
         #[pin]
         stream: S,
         remaining: u64,
     }
 }
 
-impl<S> Announced<S>
-where
-    S: Stream<Item = io::Result<Bytes>> + Send + 'static,
-{
-    fn body(stream: S, length: u64) -> Body {
-        // Boxed as axum's own body type, which `Body::new` takes as it is (any other
-        // body gets one more layer, polled on every frame).
-        Body::new(
-            Self {
-                stream,
-                remaining: length,
-            }
-            .boxed_unsync(),
-        )
+impl<S> Announced<S> {
+    fn new(stream: S, length: u64) -> Self {
+        Self {
+            stream,
+            remaining: length,
+        }
     }
 }
 
@@ -210,7 +209,9 @@ async fn read_chunk(cursor: &mut Cursor) -> io::Result<Bytes> {
 
 #[cfg(test)]
 mod tests {
+    use axum::body::Body;
     use http_body::Body as _;
+    use http_body_util::BodyExt;
 
     use super::*;
 
@@ -243,7 +244,7 @@ mod tests {
             },
             Piece::Literal(Bytes::from_static(b">")),
         ];
-        let body = stream(file, pieces, true).await;
+        let body = Body::new(stream(file, pieces, true).await);
         assert!(
             body.size_hint().exact().is_none(),
             "no exact size: buffered-body-size must keep refusing static bodies"
@@ -268,7 +269,7 @@ mod tests {
             Piece::Literal(Bytes::from_static(b"head:")),
             Piece::File { start: 6, len: 4 },
         ];
-        let mut body = stream(file, pieces, true).await;
+        let mut body = Body::new(stream(file, pieces, true).await);
         let mut ready = Vec::new();
         while let Some(Some(frame)) = body.frame().now_or_never() {
             let data = frame.expect("frame").into_data().expect("data");
@@ -285,34 +286,40 @@ mod tests {
             Piece::File { start: 7, len: 3 },
             Piece::File { start: 0, len: 2 },
         ];
-        let body = from_memory(&contents, pieces);
+        let body = Body::new(from_memory(&contents, pieces));
         assert!(
             body.size_hint().exact().is_none(),
             "no exact size: buffered-body-size must keep refusing static bodies"
         );
         assert_eq!(collect(body).await.expect("reads"), &b"<78901"[..]);
-        let mut body = from_memory(&contents, vec![Piece::File { start: 0, len: 10 }]);
+        let mut body = Body::new(from_memory(
+            &contents,
+            vec![Piece::File { start: 0, len: 10 }],
+        ));
         assert!(!body.is_end_stream());
         body.frame().await.expect("a frame").expect("data");
         assert!(
             body.is_end_stream(),
             "ended with its last byte, before being polled again"
         );
-        let beyond = from_memory(&contents, vec![Piece::File { start: 8, len: 3 }]);
+        let beyond = Body::new(from_memory(
+            &contents,
+            vec![Piece::File { start: 8, len: 3 }],
+        ));
         assert!(collect(beyond).await.is_err());
     }
 
     #[tokio::test]
     async fn a_file_shorter_than_promised_ends_in_an_error() {
         let (_dir, file) = file_with(b"short").await;
-        let body = stream(file, vec![Piece::File { start: 0, len: 10 }], true).await;
+        let body = Body::new(stream(file, vec![Piece::File { start: 0, len: 10 }], true).await);
         assert!(collect(body).await.is_err());
     }
 
     #[tokio::test]
     async fn no_pieces_is_an_empty_body() {
         let (_dir, file) = file_with(b"").await;
-        let got = collect(stream(file, Vec::new(), true).await)
+        let got = collect(Body::new(stream(file, Vec::new(), true).await))
             .await
             .expect("reads");
         assert!(got.is_empty());

@@ -60,12 +60,42 @@ use self::path::{Refusal, Source};
 use self::preconditions::{Validators, Verdict};
 use self::ranges::{Multipart, Plan};
 use crate::config::{Regression, Regressions};
-use crate::routes::Routes;
+use crate::http_monitor::{self, Pending};
+use crate::routes::{Routes, exclusive_prefix};
 
 /// `Cache-Control` of every file: cacheable, revalidated after five minutes.
 const CACHE_CONTROL: &str = "public, max-age=300, must-revalidate";
 
-/// What the route serves from.
+/// `/static/...` as the site serves it ahead of the router (see `crate::site`).
+#[derive(Clone, Debug)]
+pub(crate) struct StaticFiles(Arc<StaticDir>);
+
+impl StaticFiles {
+    /// The route of every file below `/static/`.
+    pub(crate) const TEMPLATE: &str = CATCH_ALL;
+
+    /// Whether every path below `/static/` is this service's, as the router would
+    /// match it: no other of the router's `templates` starts with that prefix.
+    pub(crate) fn owns_prefix(&self, templates: &[&'static str]) -> bool {
+        exclusive_prefix(CATCH_ALL, templates).is_some()
+    }
+
+    /// Whether `path` is below `/static/` (what the catch-all route matches: one
+    /// character or more after the prefix).
+    pub(crate) fn serves(&self, path: &str) -> bool {
+        path.len() > PREFIX.len() + 1
+            && path.starts_with(PREFIX)
+            && path.as_bytes()[PREFIX.len()] == b'/'
+    }
+
+    /// The response to `request`, counted into `pending`'s request when monitoring
+    /// is on: by the body itself for a file sent, else around the finished response.
+    pub(crate) async fn serve(self, request: Request, pending: Option<Pending>) -> Response {
+        serve_request(&self.0, request, pending).await
+    }
+}
+
+/// What the routes serve from.
 #[derive(Debug)]
 struct StaticDir {
     root: PathBuf,
@@ -80,8 +110,12 @@ struct StaticDir {
 /// Where static files are mounted.
 const PREFIX: &str = "/static";
 
-/// `routes` with `/static/...` served from `dir`.
-pub(crate) fn add(routes: Routes, dir: &Path, regressions: &Regressions) -> Routes {
+/// The route of every file below [`PREFIX`].
+const CATCH_ALL: &str = "/static/{*path}";
+
+/// `routes` with `/static/...` served from `dir`, and the same service for the site
+/// to call without the router.
+pub(crate) fn add(routes: Routes, dir: &Path, regressions: &Regressions) -> (Routes, StaticFiles) {
     let dir = Arc::new(StaticDir {
         root: dir.to_path_buf(),
         cache: FileCache::default(),
@@ -90,22 +124,45 @@ pub(crate) fn add(routes: Routes, dir: &Path, regressions: &Regressions) -> Rout
     });
     // Two routes, as `nest_service` would register, without the prefix-stripping
     // layer it adds (a new URI per request): `serve` strips the prefix itself.
-    let service = serve.with_state(dir);
-    routes
-        .route_service("/static", service.clone())
-        .route_service("/static/{*path}", service)
+    let service = serve.with_state(Arc::clone(&dir));
+    let routes = routes
+        .route_service(PREFIX, service.clone())
+        .route_service(CATCH_ALL, service);
+    (routes, StaticFiles(dir))
 }
 
+/// The routes' handler: the root (`/static`), and every file when the site leaves
+/// them to the router. The site counts its responses.
 async fn serve(State(dir): State<Arc<StaticDir>>, request: Request) -> Response {
+    serve_request(&dir, request, None).await
+}
+
+/// The response to `request`, counted into `pending`'s request if there is one.
+async fn serve_request(
+    dir: &StaticDir,
+    request: Request,
+    mut pending: Option<Pending>,
+) -> Response {
     let path = request.uri().path();
     // Both routes start with the prefix; `/static` itself is the root, `/`.
     let below = match path.strip_prefix(PREFIX) {
         Some("") | None => "/",
         Some(rest) => rest,
     };
-    respond(&dir, request.method(), below, request.headers())
-        .await
-        .unwrap_or_else(|status| status.into_response())
+    let response = respond(
+        dir,
+        request.method(),
+        below,
+        request.headers(),
+        &mut pending,
+    )
+    .await
+    .unwrap_or_else(|status| status.into_response());
+    match pending {
+        // Not taken by a file's body: a refusal, a 304, a HEAD.
+        Some(pending) => http_monitor::count_response(response, pending),
+        None => response,
+    }
 }
 
 /// The file a request names, found in the cache or opened.
@@ -170,12 +227,13 @@ async fn find(
 }
 
 /// The response to `method path` (the path below `/static`), or the bare status of a
-/// refusal.
+/// refusal. A file's body takes `pending` and counts itself.
 async fn respond(
     dir: &StaticDir,
     method: &Method,
     path: &str,
     headers: &HeaderMap,
+    pending: &mut Option<Pending>,
 ) -> Result<Response, StatusCode> {
     let found = find(dir, method, path, headers).await?;
     if method != Method::GET && method != Method::HEAD {
@@ -211,15 +269,22 @@ async fn respond(
         )];
         return Ok((StatusCode::RANGE_NOT_SATISFIABLE, range).into_response());
     };
+    let status = selected.status;
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
         match found.source {
-            Source::Memory(contents) => body::from_memory(&contents, selected.pieces),
-            Source::File(file) => body::stream(file, selected.pieces, !dir.head_first).await,
+            Source::Memory(contents) => {
+                let body = body::from_memory(&contents, selected.pieces);
+                http_monitor::into_body(body, status, pending.take())
+            }
+            Source::File(file) => {
+                let body = body::stream(file, selected.pieces, !dir.head_first).await;
+                http_monitor::into_body(body, status, pending.take())
+            }
         }
     };
-    let mut response = (selected.status, body).into_response();
+    let mut response = (status, body).into_response();
     let out = response.headers_mut();
     add_validators(out, validators);
     out.insert(header::CONTENT_TYPE, selected.content_type);
