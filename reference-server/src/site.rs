@@ -242,7 +242,10 @@ mod tests {
         (parts.status, parts.headers, body.to_vec())
     }
 
-    fn request(method: &str, uri: &str, headers: &[(&str, &str)]) -> Request {
+    /// Request fields, name and value.
+    type Fields = &'static [(&'static str, &'static str)];
+
+    fn request(method: &str, uri: &str, headers: Fields) -> Request {
         let mut builder = Request::builder().method(method).uri(uri);
         for (name, value) in headers {
             builder = builder.header(*name, *value);
@@ -267,7 +270,7 @@ mod tests {
             files: None,
             ..site.clone()
         };
-        let cases: [(&str, &str, &[(&str, &str)]); 10] = [
+        let cases: [(&str, &str, Fields); 10] = [
             ("GET", "/static/css/style.css", &[]),
             ("GET", "/static/big.bin", &[]),
             ("HEAD", "/static/css/style.css", &[]),
