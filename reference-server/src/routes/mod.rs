@@ -56,20 +56,47 @@ impl Routes {
     }
 }
 
-/// The literal prefix of `template` when it ends in a catch-all (`/static/{*path}`
-/// gives `/static/`) and no other template starts with that prefix: then every path
-/// longer than the prefix that starts with it matches this route, whatever the tree.
+/// What a route template leaves after its literal prefix, when that is one parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tail {
+    /// `{*name}`: one character or more, `/` included.
+    CatchAll,
+    /// `{name}`: one character or more, up to the next `/` (none may follow).
+    Segment,
+}
+
+impl Tail {
+    /// Whether `rest`, what a path has after the prefix, is matched by this tail.
+    pub(crate) fn matches(self, rest: &str) -> bool {
+        match self {
+            Tail::CatchAll => !rest.is_empty(),
+            Tail::Segment => !rest.is_empty() && !rest.contains('/'),
+        }
+    }
+}
+
+/// The literal prefix of `template` and its tail when it is a plain prefix ending in
+/// `/` followed by one parameter (`/static/{*path}` gives `/static/` and a catch-all,
+/// `/notes/{slug}` gives `/notes/` and a segment), and no other template starts with
+/// that prefix: then a path matches this route exactly when it starts with the prefix
+/// and its tail matches, whatever the rest of the tree (the tests check this against
+/// matchit, the matcher axum routes with).
 pub(crate) fn exclusive_prefix(
     template: &'static str,
     templates: &[&'static str],
-) -> Option<&'static str> {
-    let tail = template.find("{*")?;
-    let prefix = &template[..tail];
-    let plain = !prefix.contains('{') && prefix.ends_with('/');
+) -> Option<(&'static str, Tail)> {
+    let brace = template.find('{')?;
+    let (prefix, parameter) = template.split_at(brace);
+    let name = parameter.strip_prefix('{')?.strip_suffix('}')?;
+    let (name, tail) = match name.strip_prefix('*') {
+        Some(name) => (name, Tail::CatchAll),
+        None => (name, Tail::Segment),
+    };
+    let plain_name = !name.is_empty() && !name.contains(['{', '}', '/', '*']);
     let shared = templates
         .iter()
         .any(|other| *other != template && other.starts_with(prefix));
-    (plain && !shared).then_some(prefix)
+    (prefix.ends_with('/') && plain_name && !shared).then_some((prefix, tail))
 }
 
 /// Every dynamic route; static files are added by [`crate::static_files`].
