@@ -121,9 +121,13 @@ fn warm_app(uri: &'static str, monitoring: Monitoring) -> Box<(Runtime, BenchApp
 
 /// Requests per count. A small static file is served without leaving the runtime's
 /// thread, so its count is exact run after run; pages hand their queries to the
-/// blocking pool, and where glibc's malloc finds memory after such a hand-off varies
-/// from run to run by a few hundred instructions per request: over fifty requests that
-/// averages out well inside the gate's 3%.
+/// blocking pool, and how often the runtime wakes while it waits varies from run to
+/// run by a few dozen instructions per request (measured: 0.05% of a note page).
+///
+/// Callgrind counts only the thread that runs the bench function (gungraun's entry
+/// point), so a page's count holds its HTTP, routing, rendering and HTTP and render
+/// monitoring, not the SQLite work or its monitoring on a blocking thread: the
+/// point-query benches count those, on the bench's own thread.
 const REQUESTS: usize = 50;
 
 fn request(rt: &Runtime, site: &Site, uri: &str) -> usize {
