@@ -21,10 +21,11 @@ cd "$ROOT"
 MUTANTS_VERSION="${MUTANTS_VERSION:-27.1.0}"
 DEFAULT_FILES=(
     reference-server/src/http_monitor.rs
+    reference-server/src/site.rs
     reference-server/src/db/monitored.rs
     'reference-server/src/monitoring/*.rs'
     'reference-server/src/config/*.rs'
-    reference-server/src/static_files.rs
+    'reference-server/src/static_files/*.rs'
 )
 if ! cargo mutants --version >/dev/null 2>&1; then
     cargo install --locked cargo-mutants --version "$MUTANTS_VERSION"

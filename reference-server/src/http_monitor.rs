@@ -203,11 +203,20 @@ fn method_name(method: &Method) -> Name {
 /// What a request in flight carries until its response head is ready: handed to
 /// [`into_body`] with the response's status, or to a handler that builds its own body.
 pub(crate) struct Pending {
-    pub(crate) endpoint: Arc<Endpoint>,
-    pub(crate) started: Ticks,
+    endpoint: Arc<Endpoint>,
+    started: Ticks,
 }
 
 impl Pending {
+    /// A request of `endpoint` starting now.
+    #[inline]
+    pub(crate) fn start(endpoint: Arc<Endpoint>) -> Self {
+        Self {
+            endpoint,
+            started: Ticks::now(),
+        }
+    }
+
     fn into_recorder(self, status: StatusCode) -> Recorder {
         Recorder {
             endpoint: self.endpoint,

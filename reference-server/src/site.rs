@@ -24,7 +24,7 @@ use pin_project_lite::pin_project;
 use tower::Service;
 
 use crate::http_monitor::{self, HttpMonitor, Pending};
-use crate::monitoring::{Metrics, Ticks};
+use crate::monitoring::Metrics;
 use crate::static_files::StaticFiles;
 
 /// The site as it is served: static files, the router, and HTTP monitoring around
@@ -92,9 +92,8 @@ impl Service<Request> for Site {
         if let Some(files) = &self.files
             && files.serves(request.uri().path())
         {
-            let pending = self.monitor.as_ref().map(|monitor| Pending {
-                started: Ticks::now(),
-                endpoint: monitor.route_endpoint(self.files_route, request.method()),
+            let pending = self.monitor.as_ref().map(|monitor| {
+                Pending::start(monitor.route_endpoint(self.files_route, request.method()))
             });
             return SiteFuture::new(State::Static {
                 inner: Box::pin(files.clone().serve(request, pending)),
@@ -111,19 +110,14 @@ impl Service<Request> for Site {
             // aside and copies it twice (callgrind: ~130 instructions per request):
             // `pending` is taken out of `ManuallyDrop` only once the future exists. A
             // panic in the router leaks one `Arc` instead.
-            let pending = ManuallyDrop::new(Pending {
-                started: Ticks::now(),
-                endpoint: monitor.endpoint(request.method(), request.uri().path()),
-            });
+            let endpoint = monitor.endpoint(request.method(), request.uri().path());
+            let pending = ManuallyDrop::new(Pending::start(endpoint));
             return SiteFuture::new(State::Monitored {
                 inner: self.router.call(request),
                 pending: Some(ManuallyDrop::into_inner(pending)),
             });
         }
-        let pending = Pending {
-            started: Ticks::now(),
-            endpoint: monitor.endpoint(request.method(), request.uri().path()),
-        };
+        let pending = Pending::start(monitor.endpoint(request.method(), request.uri().path()));
         let inner = self.router.call(request);
         SiteFuture::new(State::Buffered {
             inner: Box::pin(async move {
