@@ -1,12 +1,11 @@
 //! A connection wrapper that records every query as a `database` operation.
 
 use std::sync::OnceLock;
-use std::time::Instant;
 
 use rusqlite::{Connection, Params, Row};
 
 use super::DbError;
-use crate::monitoring::{EventDetail, Metrics, Name, OpType, OperationKey, Outcome};
+use crate::monitoring::{EventDetail, Metrics, Name, OpType, OperationKey, Outcome, Ticks};
 
 /// A SQL statement with the label it is recorded under (`SELECT notes`).
 ///
@@ -48,6 +47,26 @@ impl Query {
     fn label(&self) -> &Label {
         self.label.get_or_init(|| describe(self.sql))
     }
+
+    /// The label's names, borrowed from the static that holds them: an event's names
+    /// are then copies of a pointer, not reference counts (each clone, and each drop
+    /// of an evicted event, would be an atomic instruction per name).
+    fn names(&'static self) -> Names {
+        let label = self.label();
+        Names {
+            operation: label.operation.as_str(),
+            kind: label.kind.as_str(),
+            table: label.table.as_str(),
+        }
+    }
+}
+
+/// A statement's names, for as long as the program runs.
+#[derive(Clone, Copy)]
+struct Names {
+    operation: &'static str,
+    kind: &'static str,
+    table: &'static str,
 }
 
 /// Finds the statement kind (first keyword) and the table it reads or writes.
@@ -94,7 +113,7 @@ impl<'c> MonitoredConnection<'c> {
     /// Runs a query expected to return at most one row.
     pub fn query_opt<T>(
         &self,
-        query: &Query,
+        query: &'static Query,
         params: impl Params,
         map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Option<T>, DbError> {
@@ -111,7 +130,7 @@ impl<'c> MonitoredConnection<'c> {
     /// Runs a query and maps every row.
     pub(crate) fn query_all<T>(
         &self,
-        query: &Query,
+        query: &'static Query,
         params: impl Params,
         mut map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>, DbError> {
@@ -128,7 +147,11 @@ impl<'c> MonitoredConnection<'c> {
     }
 
     /// Runs a statement that changes rows; returns how many.
-    pub(crate) fn execute(&self, query: &Query, params: impl Params) -> Result<usize, DbError> {
+    pub(crate) fn execute(
+        &self,
+        query: &'static Query,
+        params: impl Params,
+    ) -> Result<usize, DbError> {
         self.observe(query, |conn| {
             let changed = conn.prepare_cached(query.sql)?.execute(params)?;
             Ok((changed, changed as u64))
@@ -137,7 +160,7 @@ impl<'c> MonitoredConnection<'c> {
 
     fn observe<T>(
         &self,
-        query: &Query,
+        query: &'static Query,
         run: impl FnOnce(&Connection) -> rusqlite::Result<(T, u64)>,
     ) -> Result<T, DbError> {
         // Monitoring off (or unwired): no clock reads, no recording.
@@ -146,25 +169,26 @@ impl<'c> MonitoredConnection<'c> {
                 .map(|(value, _)| value)
                 .map_err(|source| query_error(query, source));
         };
-        let started = Instant::now();
+        let started = Ticks::now();
         let result = run(self.conn);
-        let duration = started.elapsed();
+        let ended = Ticks::now();
         let (outcome, rows) = match &result {
             Ok((_, rows)) => (Outcome::Ok, *rows),
             Err(_) => (Outcome::Error, 0),
         };
-        let label = query.label();
-        metrics.record_keyed(
+        let names = query.names();
+        metrics.record_keyed_between(
             &query.key,
             OpType::Database,
-            || label.operation.clone(),
-            duration,
+            || Name::from(names.operation),
+            started,
+            ended,
             outcome,
             || EventDetail::Database {
-                kind: label.kind.clone(),
-                table: label.table.clone(),
+                kind: Name::from(names.kind),
+                table: Name::from(names.table),
                 rows,
-                slow: duration >= metrics.settings().slow_threshold,
+                slow: ended.duration_since(started) >= metrics.settings().slow_threshold,
             },
         );
         result

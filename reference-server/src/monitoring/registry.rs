@@ -256,14 +256,51 @@ impl Metrics {
     ) where
         F: FnOnce() -> EventDetail,
     {
+        self.record_keyed_ns(key, op, name, duration_ns(duration), None, outcome, detail);
+    }
+
+    /// [`Self::record_keyed`] for an operation timed by two clock readings: an
+    /// admitted event takes `ended` as its time instead of reading the clock again.
+    #[inline]
+    #[allow(clippy::too_many_arguments)] // the arguments of `record_keyed`, one split in two
+    pub(crate) fn record_keyed_between<F>(
+        &self,
+        key: &OperationKey,
+        op: OpType,
+        name: impl FnOnce() -> Name,
+        started: Ticks,
+        ended: Ticks,
+        outcome: Outcome,
+        detail: F,
+    ) where
+        F: FnOnce() -> EventDetail,
+    {
+        let ns = ended.nanos_since(started);
+        self.record_keyed_ns(key, op, name, ns, Some(ended), outcome, detail);
+    }
+
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn record_keyed_ns<F>(
+        &self,
+        key: &OperationKey,
+        op: OpType,
+        name: impl FnOnce() -> Name,
+        ns: u64,
+        ended: Option<Ticks>,
+        outcome: Outcome,
+        detail: F,
+    ) where
+        F: FnOnce() -> EventDetail,
+    {
         if !self.settings.enabled {
             return;
         }
         match self.keyed_slot(key) {
-            Some(operation) => self.record_operation(operation, duration, outcome, 0, detail),
+            Some(operation) => self.record_ended(operation, ns, ended, outcome, 0, detail),
             None => {
                 let operation = self.resolve_key(key, op, name());
-                self.record_operation(&operation, duration, outcome, 0, detail);
+                self.record_ended(&operation, ns, ended, outcome, 0, detail);
             }
         }
     }
