@@ -327,7 +327,7 @@ impl InstructionReport {
         let _ = writeln!(
             out,
             "{} Instruction gate: {} of {} benches within {}% of the committed baseline \
-             (callgrind Ir, all threads)\n",
+             (callgrind Ir, counted on the thread that runs each bench)\n",
             if failed == 0 { "✅" } else { "❌" },
             self.checks.len() - failed,
             self.checks.len(),

@@ -256,7 +256,9 @@ impl Metrics {
     ) where
         F: FnOnce() -> EventDetail,
     {
-        self.record_keyed_ns(key, op, name, duration_ns(duration), None, outcome, detail);
+        if self.settings.enabled {
+            self.record_keyed_ns(key, op, name, duration_ns(duration), None, outcome, detail);
+        }
     }
 
     /// [`Self::record_keyed`] for an operation timed by two clock readings: an
@@ -275,8 +277,10 @@ impl Metrics {
     ) where
         F: FnOnce() -> EventDetail,
     {
-        let ns = ended.nanos_since(started);
-        self.record_keyed_ns(key, op, name, ns, Some(ended), outcome, detail);
+        if self.settings.enabled {
+            let ns = ended.nanos_since(started);
+            self.record_keyed_ns(key, op, name, ns, Some(ended), outcome, detail);
+        }
     }
 
     #[inline]
@@ -293,9 +297,6 @@ impl Metrics {
     ) where
         F: FnOnce() -> EventDetail,
     {
-        if !self.settings.enabled {
-            return;
-        }
         match self.keyed_slot(key) {
             Some(operation) => self.record_ended(operation, ns, ended, outcome, 0, detail),
             None => {
