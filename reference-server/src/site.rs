@@ -33,13 +33,12 @@ use crate::static_files::StaticFiles;
 #[derive(Clone)]
 pub struct Site {
     router: Router,
-    /// `/static/...`, served without the router. `None` when another route shares
-    /// its prefix (then the router decides) or under `buffered-body-size`, whose
-    /// wrapper must see every response.
-    files: Option<StaticFiles>,
+    /// `/static/...`, served without the router, with the monitor's index of its
+    /// route (unused when unmonitored). `None` when another route shares the prefix
+    /// (then the router decides) or under `buffered-body-size`, whose wrapper must see
+    /// every response.
+    files: Option<(StaticFiles, usize)>,
     monitor: Option<Arc<HttpMonitor>>,
-    /// The monitor's index of the static files' route, when `files` is `Some`.
-    files_route: usize,
 }
 
 impl Site {
@@ -55,16 +54,15 @@ impl Site {
     ) -> Self {
         let monitor =
             metrics.map(|metrics| Arc::new(HttpMonitor::new(templates, metrics, buffered)));
-        // Unmonitored, no route index is needed.
-        let files_route = monitor
-            .as_ref()
-            .map_or(Some(0), |monitor| monitor.route_of(StaticFiles::TEMPLATE));
+        let route = match &monitor {
+            Some(monitor) => monitor.route_of(StaticFiles::TEMPLATE),
+            None => Some(0),
+        };
         let bypass = !buffered && files.owns_prefix(templates);
         Self {
             router,
-            files: files_route.filter(|_| bypass).map(|_| files),
+            files: bypass.then_some(files).zip(route),
             monitor,
-            files_route: files_route.unwrap_or(0),
         }
     }
 }
@@ -89,12 +87,13 @@ impl Service<Request> for Site {
     }
 
     fn call(&mut self, request: Request) -> SiteFuture {
-        if let Some(files) = &self.files
+        if let Some((files, route)) = &self.files
             && files.serves(request.uri().path())
         {
-            let pending = self.monitor.as_ref().map(|monitor| {
-                Pending::start(monitor.route_endpoint(self.files_route, request.method()))
-            });
+            let pending = self
+                .monitor
+                .as_ref()
+                .map(|monitor| Pending::start(monitor.route_endpoint(*route, request.method())));
             return SiteFuture::new(State::Static {
                 inner: Box::pin(files.clone().serve(request, pending)),
             });
@@ -315,7 +314,7 @@ mod tests {
     #[test]
     fn only_paths_below_the_prefix_skip_the_router() {
         let (_dir, app) = app_with(&[]);
-        let files = app.site().files.expect("static files skip the router");
+        let (files, _) = app.site().files.expect("static files skip the router");
         for (path, below) in [
             ("/static/a", true),
             ("/static/css/style.css", true),
