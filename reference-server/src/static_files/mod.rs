@@ -61,7 +61,7 @@ use self::preconditions::{Validators, Verdict};
 use self::ranges::{Multipart, Plan};
 use crate::config::{Regression, Regressions};
 use crate::http_monitor::{self, Pending};
-use crate::routes::{Routes, exclusive_prefix};
+use crate::routes::{Routes, Tail, exclusive_prefix};
 
 /// `Cache-Control` of every file: cacheable, revalidated after five minutes.
 const CACHE_CONTROL: &str = "public, max-age=300, must-revalidate";
@@ -83,9 +83,9 @@ impl StaticFiles {
     /// Whether `path` is below `/static/` (what the catch-all route matches: one
     /// character or more after the prefix).
     pub(crate) fn serves(&self, path: &str) -> bool {
-        path.len() > PREFIX.len() + 1
-            && path.starts_with(PREFIX)
-            && path.as_bytes()[PREFIX.len()] == b'/'
+        path.strip_prefix(PREFIX)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .is_some_and(|file| Tail::CatchAll.matches(file))
     }
 
     /// The response to `request`, counted into `pending`'s request when monitoring
