@@ -222,4 +222,56 @@ mod tests {
             assert_eq!(describe(sql).operation, expected, "{sql}");
         }
     }
+
+    /// An admitted event carries the statement's names, its duration, and the time
+    /// the query ended (the second of the two clock readings, not a third).
+    #[test]
+    fn an_admitted_query_event_names_its_statement_and_when_it_ended() {
+        use crate::monitoring::{MonitorSettings, OpType};
+
+        static LOOKUP: Query = Query::new("SELECT slug FROM notes WHERE slug = ?1");
+        let conn = Connection::open_in_memory().expect("in-memory database");
+        conn.execute_batch("CREATE TABLE notes (slug TEXT); INSERT INTO notes VALUES ('a');")
+            .expect("schema");
+        let metrics = Metrics::new(MonitorSettings::default().with_rate(1.0));
+        let before = std::time::SystemTime::now();
+        let found = MonitoredConnection::new(&conn, Some(&metrics))
+            .query_opt(&LOOKUP, ["a"], |row| row.get::<_, String>(0))
+            .expect("query runs");
+        assert_eq!(found.as_deref(), Some("a"));
+
+        let snapshot = metrics.snapshot_with_events(10);
+        let event = snapshot
+            .recent_events
+            .iter()
+            .find(|e| e.op_type == OpType::Database)
+            .expect("an admitted database event");
+        assert_eq!(event.operation.as_str(), "SELECT notes");
+        let EventDetail::Database {
+            kind,
+            table,
+            rows,
+            slow,
+        } = &event.detail
+        else {
+            panic!("a database detail: {:?}", event.detail);
+        };
+        assert_eq!(
+            (kind.as_str(), table.as_str(), *rows, *slow),
+            ("SELECT", "notes", 1, false)
+        );
+        let since_epoch = |t: std::time::SystemTime| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_millis()
+        };
+        let stamped = u128::from(event.timestamp_ms);
+        assert!(
+            stamped + 1 >= since_epoch(before)
+                && stamped <= since_epoch(std::time::SystemTime::now()) + 1,
+            "stamped {stamped} ms, query ran from {} ms",
+            since_epoch(before)
+        );
+        assert_eq!(snapshot.get(OpType::Database).count, 1);
+    }
 }
