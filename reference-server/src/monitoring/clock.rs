@@ -11,8 +11,9 @@
 //!
 //! Over hours the scaled counter can drift from the system clock by parts per
 //! million; events are stamped against a start reading, so a timestamp of an event
-//! hours after start may be off by milliseconds. Durations are exact to the
-//! calibration (about 10 ns).
+//! hours after start may be off by milliseconds. The calibration (up to 200 ms of
+//! spinning, at the first reading) happens when the registry is built, at start-up:
+//! `Metrics` reads the clock for its epoch.
 
 use std::time::Duration;
 
