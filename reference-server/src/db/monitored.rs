@@ -18,10 +18,15 @@ pub struct Query {
     key: OperationKey,
 }
 
+/// How a statement is recorded: operation `SELECT notes`, kind `SELECT`, table `notes`.
+///
+/// A statement is a `static`, so its label lives as long as the program: an event
+/// borrows the label's names (`Name::from(&'static str)`), copying a pointer where a
+/// reference-counted name would cost an atomic instruction per clone and per drop.
 struct Label {
-    operation: Name,
-    kind: Name,
-    table: Name,
+    operation: String,
+    kind: String,
+    table: String,
 }
 
 impl Query {
@@ -47,26 +52,6 @@ impl Query {
     fn label(&self) -> &Label {
         self.label.get_or_init(|| describe(self.sql))
     }
-
-    /// The label's names, borrowed from the static that holds them: an event's names
-    /// are then copies of a pointer, not reference counts (each clone, and each drop
-    /// of an evicted event, would be an atomic instruction per name).
-    fn names(&'static self) -> Names {
-        let label = self.label();
-        Names {
-            operation: label.operation.as_str(),
-            kind: label.kind.as_str(),
-            table: label.table.as_str(),
-        }
-    }
-}
-
-/// A statement's names, for as long as the program runs.
-#[derive(Clone, Copy)]
-struct Names {
-    operation: &'static str,
-    kind: &'static str,
-    table: &'static str,
 }
 
 /// Finds the statement kind (first keyword) and the table it reads or writes.
@@ -89,9 +74,9 @@ fn describe(sql: &str) -> Label {
         .map(|pair| pair[1].trim_matches('"').to_ascii_lowercase())
         .unwrap_or_else(|| "-".to_owned());
     Label {
-        operation: Name::from(format!("{kind} {table}")),
-        kind: Name::from(kind),
-        table: Name::from(table),
+        operation: format!("{kind} {table}"),
+        kind,
+        table,
     }
 }
 
@@ -176,17 +161,17 @@ impl<'c> MonitoredConnection<'c> {
             Ok((_, rows)) => (Outcome::Ok, *rows),
             Err(_) => (Outcome::Error, 0),
         };
-        let names = query.names();
+        let label = query.label();
         metrics.record_keyed_between(
             &query.key,
             OpType::Database,
-            || Name::from(names.operation),
+            || Name::from(label.operation.as_str()),
             started,
             ended,
             outcome,
             || EventDetail::Database {
-                kind: Name::from(names.kind),
-                table: Name::from(names.table),
+                kind: Name::from(label.kind.as_str()),
+                table: Name::from(label.table.as_str()),
                 rows,
                 slow: ended.duration_since(started) >= metrics.settings().slow_threshold,
             },
