@@ -360,8 +360,7 @@ impl Metrics {
     ) where
         F: FnOnce() -> EventDetail,
     {
-        let ended = Ticks::now();
-        let ns = ended.nanos_since(started);
+        let (ended, ns) = Ticks::since(started);
         self.record_ended(operation, ns, Some(ended), outcome, bytes, detail);
     }
 
