@@ -31,7 +31,7 @@ pub(crate) fn bucket_index(ns: u64) -> usize {
         return 0;
     }
     let x = ns - 1;
-    let exp = 63 - x.leading_zeros();
+    let exp = x.ilog2();
     if exp > MAX_EXP {
         return FINITE;
     }

@@ -153,7 +153,13 @@ impl Metrics {
             operations: std::array::from_fn(|_| OperationMap::with_hasher(FastBuildHasher)),
             keyed: (0..KEYED_SLOTS).map(|_| OnceLock::new()).collect(),
             id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
-            epoch: (SystemTime::now(), Ticks::now()),
+            epoch: {
+                // The process's first reading calibrates the clock (up to 200 ms, and
+                // other threads wait for it): read it first, so that the wall-clock
+                // time is read with it and events are not stamped that much early.
+                let monotonic = Ticks::now();
+                (SystemTime::now(), monotonic)
+            },
             settings,
         }
     }
