@@ -181,7 +181,11 @@ impl HttpMonitor {
 fn intern(metrics: &Arc<Metrics>, method: &Method, route: &Name) -> Arc<Endpoint> {
     Arc::new(Endpoint {
         metrics: Arc::clone(metrics),
-        operation: metrics.operation(OpType::Http, &format!("{method} {route}")),
+        operation: if METHODS.contains(method) {
+            metrics.operation_named(OpType::Http, Name::interned(&format!("{method} {route}")))
+        } else {
+            metrics.operation(OpType::Http, &format!("{method} {route}"))
+        },
         method: method_name(method),
         route: route.clone(),
         head: method == Method::HEAD,
@@ -202,7 +206,7 @@ impl RouteOperations {
 /// A route template as metrics name it: a catch-all tail (`{*path}`) becomes `*`.
 fn route_name(template: &'static str) -> Name {
     match template.find("{*") {
-        Some(tail) => Name::from(format!("{}*", &template[..tail])),
+        Some(tail) => Name::interned(&format!("{}*", &template[..tail])),
         None => Name::from(template),
     }
 }

@@ -2,10 +2,11 @@
 //! than copied, so admitting an event to the buffer allocates nothing.
 
 use std::borrow::Borrow;
+use std::collections::HashSet;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde::{Serialize, Serializer};
 
@@ -22,6 +23,25 @@ enum Repr {
 }
 
 impl Name {
+    /// `text` as a static name, kept for the life of the process: each distinct text
+    /// is stored once and shared after. For the few names a server declares at
+    /// start-up (its routes, with each standard method), whose events then clone and
+    /// drop them without touching a reference count (two atomic operations each);
+    /// never for names that arrive with requests, which could grow without bound.
+    pub(crate) fn interned(text: &str) -> Name {
+        static INTERNED: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+        let mut interned = INTERNED
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = interned.get(text) {
+            return Name::from(*found);
+        }
+        let kept: &'static str = Box::leak(Box::from(text));
+        interned.insert(kept);
+        Name::from(kept)
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         match &self.0 {
@@ -117,6 +137,16 @@ impl Serialize for Name {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_is_interned_once() {
+        let first = Name::interned(&format!("GET {}", "/static/*"));
+        let second = Name::interned("GET /static/*");
+        assert!(
+            matches!((&first.0, &second.0), (Repr::Static(a), Repr::Static(b)) if std::ptr::eq(*a, *b))
+        );
+        assert_eq!(first, "GET /static/*");
+    }
 
     #[test]
     fn static_and_shared_names_compare_and_serialize_as_text() {

@@ -184,8 +184,11 @@ impl Metrics {
     }
 
     /// [`Metrics::operation`] for a name that is already a [`Name`] (a `&'static str`
-    /// costs no allocation).
-    fn operation_named(&self, op: OpType, name: Name) -> Operation {
+    /// costs no allocation, and its events no reference counting).
+    pub(crate) fn operation_named(&self, op: OpType, name: Name) -> Operation {
+        if !self.settings.enabled {
+            return Operation::new(op, name, self.id);
+        }
         if let Some(found) = self.operations[op.index()].get(name.as_str()) {
             return found.value().clone();
         }
