@@ -409,7 +409,7 @@ impl Metrics {
         let event = Event {
             op_type: entry.op,
             operation: entry.name.clone(),
-            duration: Duration::from_nanos(ns),
+            duration_ns: ns,
             outcome,
             timestamp_ms: 0,
             reason,

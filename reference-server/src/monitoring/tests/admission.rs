@@ -91,7 +91,7 @@ fn slow_operations_are_always_admitted() {
         snapshot
             .recent_events
             .iter()
-            .all(|e| e.reason == AdmitReason::Slow && e.duration >= Duration::from_millis(100))
+            .all(|e| e.reason == AdmitReason::Slow && e.duration() >= Duration::from_millis(100))
     );
 }
 
@@ -142,7 +142,7 @@ fn events_carry_what_happened() {
     let event = &snapshot.recent_events[0];
     assert_eq!(event.op_type, OpType::Http);
     assert_eq!(event.operation, "GET /notes/{slug}");
-    assert_eq!(event.duration, FAST);
+    assert_eq!(event.duration(), FAST);
     assert_eq!(event.outcome, Outcome::Ok);
     assert_eq!(event.reason, AdmitReason::Sampled);
     assert!(event.timestamp_ms > 1_600_000_000_000);
