@@ -3,10 +3,12 @@
 # (release build) with monitoring off and at sampling 1.0, and Debian's nginx serving
 # the same file with sendfile. All three run at once, each pinned to CPU 0, wrk pinned
 # to CPU 1 loading one at a time. ROUNDS rounds take turns (nginx, off, on, each for
-# DURATION), and each ratio is the median of its per-round ratios: a shared machine's
-# speed drifts by 20% and more over a minute (measured here: nginx alone 65k to 87k
-# requests/s in three runs), and a round's three servers see the same drift. Absolute
-# numbers are noise; the ratios are the result.
+# DURATION; every other round in the reverse order), and each ratio is the median of
+# its per-round ratios: a shared machine's speed drifts by 20% and more over a minute
+# (measured here: nginx alone 65k to 87k requests/s in three runs), and a round's three
+# servers see the same drift. Reversing the order every other round cancels a drift
+# that runs one way through a round, which would otherwise favour whichever server
+# goes first. Absolute numbers are noise; the ratios are the result.
 #
 #   ci/throughput.sh [--advisory] [FILE]     FILE defaults to /static/css/style.css
 #
@@ -163,7 +165,11 @@ RATIOS_ON_OFF=()
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 for round in $(seq 1 "$ROUNDS"); do
     declare -A this=()
-    for name in "${NAMES[@]}"; do
+    order=("${NAMES[@]}")
+    if ((round % 2 == 0)); then
+        order=("$on" "$off" "nginx")
+    fi
+    for name in "${order[@]}"; do
         read -r rps used < <(measure "${URL[$name]}" "${PID[$name]}")
         this[$name]=$rps
         RATES[$name]="${RATES[$name]:-} $rps"
