@@ -15,6 +15,7 @@
 //! route and method resolves its interned [`Operation`] once: a request allocates
 //! nothing for monitoring but the body wrapper.
 
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
@@ -283,31 +284,36 @@ pub(crate) async fn buffered(response: Response, pending: Pending) -> Response {
 }
 
 /// `body` as axum's body type, boxed once, and counted into the request `pending`
-/// stands for when there is one.
+/// stands for when there is one, in a [`CountingBody`] with the spare bytes of `S`.
 ///
 /// A handler that builds its own body (static files) calls this with its unboxed body,
 /// so the count rides in the body's one allocation; the site calls it with a finished
 /// response's body otherwise. Either way the result is boxed as axum's own body type,
 /// which `Body::new` takes as it is: any other body gets one more layer (`MapErr`)
 /// polled on every frame.
-pub(crate) fn into_body<B>(body: B, status: StatusCode, pending: Option<Pending>) -> Body
+pub(crate) fn into_body<B, S>(body: B, status: StatusCode, pending: Option<Pending>) -> Body
 where
     B: HttpBody<Data = Bytes, Error = axum::Error> + Send + 'static,
+    S: Send + 'static,
 {
     match pending {
         Some(pending) => {
             let recorder = pending.into_recorder(status);
-            Body::new(CountingBody::new(body, recorder).boxed_unsync())
+            Body::new(CountingBody::<B, S>::new(body, recorder).boxed_unsync())
         }
         None => Body::new(body.boxed_unsync()),
     }
 }
 
+/// The slack that makes a counted finished response (`CountingBody<Body, _>`) 64
+/// bytes: see [`CountingBody`].
+type ResponseSlack = [u8; 8];
+
 /// `response` with its body counted into the request `pending` stands for.
 pub(crate) fn count_response(mut response: Response, pending: Pending) -> Response {
     let status = response.status();
     let body = std::mem::take(response.body_mut());
-    *response.body_mut() = into_body(body, status, Some(pending));
+    *response.body_mut() = into_body::<_, ResponseSlack>(body, status, Some(pending));
     response
 }
 
@@ -353,17 +359,17 @@ pin_project! {
     /// last frame), or when the client goes away mid-stream. Polling only counts, so
     /// the recording is written once.
     ///
-    /// Aligned to 64 bytes so that its size, and the one allocation it is boxed in,
-    /// is a power of two for the bodies it mostly wraps (64 bytes for a finished
-    /// response, 128 for a small file). Rust's allocations reach mimalloc v3 as
-    /// `mi_malloc_aligned`, whose fast path serves only size classes that hold a free
-    /// block; a class that is not a power of two never gets one, as every request in
-    /// it is over-allocated into the next class (microsoft/mimalloc#889,
-    /// purpleprotocol/mimalloc_rust#170). That slow path cost about 65 instructions
-    /// per monitored request, a third of monitoring's cost on a small static file.
-    /// Unit tests check both sizes.
-    #[repr(align(64))]
-    pub(crate) struct CountingBody<B: HttpBody> {
+    /// The bytes of `S`, never written, round the body's allocation up to a power of
+    /// two. Rust's allocations reach mimalloc v3 as `mi_malloc_aligned`, whose fast
+    /// path serves only size classes that hold a free block; a class that is not a
+    /// power of two never gets one, as every request in it is over-allocated into the
+    /// next class (microsoft/mimalloc#889, purpleprotocol/mimalloc_rust#170). That
+    /// slow path cost about 65 instructions per monitored request, a third of
+    /// monitoring's cost on a small static file. Aligning the type to 64 bytes gives
+    /// the same sizes with one attribute, but mimalloc's 64-byte blocks are not all
+    /// 64-byte aligned, and such a request took a slower path still (allocate, free,
+    /// over-allocate: about 120 instructions per page). Unit tests check the sizes.
+    pub(crate) struct CountingBody<B: HttpBody, S> {
         #[pin]
         inner: B,
         bytes: u64,
@@ -372,9 +378,10 @@ pin_project! {
         // The stream failed: the response is cut short whatever came before.
         failed: bool,
         recorder: Option<Recorder>,
+        slack: MaybeUninit<S>,
     }
 
-    impl<B: HttpBody> PinnedDrop for CountingBody<B> {
+    impl<B: HttpBody, S> PinnedDrop for CountingBody<B, S> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if let Some(recorder) = this.recorder.take() {
@@ -387,7 +394,7 @@ pin_project! {
     }
 }
 
-impl<B: HttpBody> CountingBody<B> {
+impl<B: HttpBody, S> CountingBody<B, S> {
     fn new(inner: B, recorder: Recorder) -> Self {
         Self {
             inner,
@@ -395,11 +402,12 @@ impl<B: HttpBody> CountingBody<B> {
             ended: false,
             failed: false,
             recorder: Some(recorder),
+            slack: MaybeUninit::uninit(),
         }
     }
 }
 
-impl<B: HttpBody<Data = Bytes>> HttpBody for CountingBody<B> {
+impl<B: HttpBody<Data = Bytes>, S> HttpBody for CountingBody<B, S> {
     type Data = Bytes;
     type Error = B::Error;
 
@@ -431,15 +439,15 @@ impl<B: HttpBody<Data = Bytes>> HttpBody for CountingBody<B> {
     }
 }
 
-/// The size of `body` counted: what [`into_body`] allocates.
+/// The size of `body` counted with the spare bytes of `S`: what [`into_body`] allocates.
 #[cfg(test)]
-pub(crate) fn counted_size<B: HttpBody>(body: B) -> usize {
+pub(crate) fn counted_size<B: HttpBody, S>(body: B) -> usize {
     use crate::monitoring::MonitorSettings;
     let metrics = Arc::new(Metrics::new(MonitorSettings::default()));
     let monitor = HttpMonitor::new(&["/"], metrics, false);
     let recorder =
         Pending::start(monitor.endpoint(&Method::GET, "/")).into_recorder(StatusCode::OK);
-    std::mem::size_of_val(&CountingBody::new(body, recorder))
+    std::mem::size_of_val(&CountingBody::<B, S>::new(body, recorder))
 }
 
 #[cfg(test)]
@@ -527,7 +535,8 @@ mod tests {
 
     #[test]
     fn a_counted_response_is_allocated_in_a_power_of_two_size_class() {
-        assert_eq!(counted_size(Body::empty()), 64);
+        let size = counted_size::<_, ResponseSlack>(Body::empty());
+        assert_eq!(size, 64, "set ResponseSlack to match");
     }
 
     #[test]
