@@ -17,6 +17,12 @@
 #                                (--since), never gated. With --advisory a breach is
 #                                reported, not failed: use it on shared runners, where
 #                                1-2% budgets are noise (a refused result still fails).
+#   ci/bench.sh paired [--advisory]
+#                                the wall-clock request budgets measured interleaved
+#                                (monitoring off and on in ABBA rounds, one process; about
+#                                twenty seconds): fails only a budget whose whole 95%
+#                                interval is above it; a straddling one is reported as
+#                                inconclusive. With --advisory nothing fails on a budget.
 #   ci/bench.sh update-baseline  re-count instructions and rewrite the committed baseline
 #                                (after a toolchain change, or a change meant to cost more).
 #
@@ -126,13 +132,26 @@ wall-clock)
     fi
     exit "$status"
     ;;
+paired)
+    advisory=${2:-}
+    if [ -n "$advisory" ] && [ "$advisory" != --advisory ]; then
+        log "unknown option '$advisory' for paired (expected --advisory or nothing)"
+        exit 2
+    fi
+    status=0
+    # shellcheck disable=SC2086 # $advisory is one flag or nothing
+    cargo bench --locked -p rc-benches --bench paired -- $advisory \
+        >"$REPORT_DIR/paired.out" || status=$?
+    publish paired <"$REPORT_DIR/paired.out"
+    exit "$status"
+    ;;
 update-baseline)
     summary="$REPORT_DIR/instructions.jsonl"
     count_instructions "$summary"
     harness bench-gate --instructions "$summary" --update-baseline
     ;;
 *)
-    log "usage: ci/bench.sh smoke | instructions | wall-clock [--advisory] | update-baseline"
+    log "usage: ci/bench.sh smoke | instructions | wall-clock [--advisory] | paired [--advisory] | update-baseline"
     exit 2
     ;;
 esac

@@ -6,38 +6,7 @@ use std::hint::black_box;
 
 use axum::http::StatusCode;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rc_benches::{BenchApp, MONITORING, criterion_config, get, runtime};
-
-/// An endpoint measured: its name in bench ids, its path, and the smallest body it
-/// must answer with (so a 404 or an empty body can never pass for a fast response).
-struct Endpoint {
-    name: &'static str,
-    uri: &'static str,
-    min_body: usize,
-}
-
-const ENDPOINTS: [Endpoint; 4] = [
-    Endpoint {
-        name: "static_small",
-        uri: "/static/css/style.css",
-        min_body: 1024,
-    },
-    Endpoint {
-        name: "static_large",
-        uri: "/static/img/large.png",
-        min_body: 1 << 20,
-    },
-    Endpoint {
-        name: "note_page",
-        uri: "/notes/hello-world",
-        min_body: 256,
-    },
-    Endpoint {
-        name: "feed",
-        uri: "/feed.xml",
-        min_body: 256,
-    },
-];
+use rc_benches::{BenchApp, ENDPOINTS, MONITORING, criterion_config, get, runtime};
 
 fn requests(c: &mut Criterion) {
     let rt = runtime();

@@ -6,6 +6,7 @@
 //! `bench-gate/budgets.toml` names them and the bench gate (`harness bench-gate`) reads
 //! criterion's results under `target/criterion/`.
 
+pub mod paired;
 pub mod served;
 
 use std::time::Duration;
@@ -119,6 +120,44 @@ impl BenchApp {
         &self.app
     }
 }
+
+/// An endpoint the request benches measure: its name in bench ids
+/// (`requests/<name>/<variant>`), its path, and the smallest body it must answer with
+/// (so a 404 or an empty body can never pass for a fast response).
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    /// The bench id's middle segment.
+    pub name: &'static str,
+    /// The path requested.
+    pub uri: &'static str,
+    /// The fewest body bytes a right answer has.
+    pub min_body: usize,
+}
+
+/// The endpoints of `requests/...`: a small and a large static file, a note page and
+/// the feed.
+pub const ENDPOINTS: [Endpoint; 4] = [
+    Endpoint {
+        name: "static_small",
+        uri: "/static/css/style.css",
+        min_body: 1024,
+    },
+    Endpoint {
+        name: "static_large",
+        uri: "/static/img/large.png",
+        min_body: 1 << 20,
+    },
+    Endpoint {
+        name: "note_page",
+        uri: "/notes/hello-world",
+        min_body: 256,
+    },
+    Endpoint {
+        name: "feed",
+        uri: "/feed.xml",
+        min_body: 256,
+    },
+];
 
 /// Sends `GET uri` through `site` in-process (no network) and reads the whole body.
 ///

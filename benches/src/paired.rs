@@ -1,0 +1,322 @@
+//! Monitoring on vs off in wall-clock time, interleaved: the two variants take turns in
+//! ABBA order within one process, so the machine's drift falls on both alike.
+//!
+//! Criterion measures each variant for seconds before the next, and on a shared
+//! machine the speed drifts between them by more than a 1% budget (run to run, the
+//! same code measured a note page at 0.90× and 1.19× of itself). Here a round times a
+//! block of requests off, two on, one off (or the mirror), and its ratio is the two on
+//! blocks over the two off blocks: a drift that is linear through the round cancels.
+//! The verdict takes the median of the rounds' ratios and a distribution-free 95%
+//! interval for it (order statistics), and says "over" only when the whole interval is
+//! above the budget: on a noisy machine a verdict is inconclusive rather than wrong.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use reference_server::Site;
+use tokio::runtime::Runtime;
+
+use bench_gate::RatioBudget;
+
+use crate::{ENDPOINTS, Endpoint, MONITORING, Monitoring, get};
+
+/// How long one block of requests should take: long enough that the clock's
+/// resolution and one slow request are small beside it, short enough that a round
+/// sees little drift.
+const BLOCK: Duration = Duration::from_millis(2);
+
+/// The median of the rounds' ratios and its 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    /// The median.
+    pub median: f64,
+    /// Lower end of the interval.
+    pub low: f64,
+    /// Upper end of the interval.
+    pub high: f64,
+}
+
+/// `ratios`' median and a 95% interval for it from order statistics (the normal
+/// approximation to the binomial: ranks n/2 ∓ 0.98·√n), which assumes nothing about
+/// how the ratios are distributed. `None` for fewer than six ratios, where no pair of
+/// order statistics covers the median with 95% confidence.
+pub fn median_interval(ratios: &[f64]) -> Option<Interval> {
+    let n = ratios.len();
+    if n < 6 {
+        return None;
+    }
+    let mut sorted = ratios.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    };
+    let half_width = 0.98 * (n as f64).sqrt();
+    let nf = n as f64;
+    // 0-based ranks, widened outwards (floor, ceil) and kept inside the sample.
+    let low = ((nf / 2.0 - half_width).floor() as usize).min(n - 1);
+    let high = ((nf / 2.0 + half_width).ceil() as usize)
+        .saturating_sub(1)
+        .min(n - 1);
+    Some(Interval {
+        median,
+        low: sorted[low],
+        high: sorted[high],
+    })
+}
+
+/// How a measured interval stands against a budget's largest ratio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairedVerdict {
+    /// The whole interval is within the budget.
+    Within,
+    /// The whole interval is above the budget: a breach, whatever the noise.
+    Over,
+    /// The interval straddles the budget: this machine cannot tell.
+    Inconclusive,
+}
+
+impl PairedVerdict {
+    /// The verdict of `interval` against `max`.
+    pub fn of(interval: Interval, max: f64) -> Self {
+        if interval.high <= max {
+            PairedVerdict::Within
+        } else if interval.low > max {
+            PairedVerdict::Over
+        } else {
+            PairedVerdict::Inconclusive
+        }
+    }
+
+    /// As the report shows it.
+    pub fn label(self, median_within: bool) -> &'static str {
+        match (self, median_within) {
+            (PairedVerdict::Within, _) => "✅ pass",
+            (PairedVerdict::Over, _) => "❌ over budget",
+            (PairedVerdict::Inconclusive, true) => "✅ pass ⚠️ inconclusive",
+            (PairedVerdict::Inconclusive, false) => "⚠️ over at the median, inconclusive",
+        }
+    }
+}
+
+/// Why a pair could not be measured.
+#[derive(Debug, thiserror::Error)]
+pub enum PairedError {
+    /// A request budget that does not compare a variant with `off` of one endpoint.
+    #[error(
+        "{budget}: expected requests/<endpoint>/<variant> over requests/<endpoint>/off, \
+         found {numerator} over {denominator}"
+    )]
+    NotAPair {
+        /// The budget's name.
+        budget: String,
+        /// Its numerator id.
+        numerator: String,
+        /// Its denominator id.
+        denominator: String,
+    },
+    /// A request budget naming an endpoint or variant the benches do not have.
+    #[error("{budget}: no request bench {id} (endpoints: {endpoints}; variants: {variants})")]
+    Unknown {
+        /// The budget's name.
+        budget: String,
+        /// The id not found.
+        id: String,
+        /// The endpoints there are.
+        endpoints: String,
+        /// The variants there are.
+        variants: String,
+    },
+    /// A variant did not answer `200 OK` with the body expected.
+    #[error(
+        "GET {uri} answered {status} with {bytes} bytes with {variant}, \
+         expected 200 with at least {min_body}"
+    )]
+    BadAnswer {
+        /// The request.
+        uri: &'static str,
+        /// Which site.
+        variant: &'static str,
+        /// Its status.
+        status: StatusCode,
+        /// Its body's length.
+        bytes: usize,
+        /// The fewest bytes expected.
+        min_body: usize,
+    },
+}
+
+/// The endpoint and the variant `budget` compares with `off`, when it is a budget
+/// between two request benches (`requests/<endpoint>/<variant>`); `None` for other
+/// budgets (queries), which criterion's run covers.
+pub fn request_pair(budget: &RatioBudget) -> Result<Option<(Endpoint, Monitoring)>, PairedError> {
+    let (Some(numerator), Some(denominator)) = (
+        budget.numerator.strip_prefix("requests/"),
+        budget.denominator.strip_prefix("requests/"),
+    ) else {
+        return Ok(None);
+    };
+    let not_a_pair = || PairedError::NotAPair {
+        budget: budget.display_name(),
+        numerator: budget.numerator.clone(),
+        denominator: budget.denominator.clone(),
+    };
+    let (Some((endpoint, variant)), Some((base, "off"))) =
+        (numerator.split_once('/'), denominator.split_once('/'))
+    else {
+        return Err(not_a_pair());
+    };
+    if endpoint != base {
+        return Err(not_a_pair());
+    }
+    let found = ENDPOINTS.iter().find(|known| known.name == endpoint);
+    let monitoring = MONITORING.iter().find(|m| m.id() == variant);
+    match (found, monitoring) {
+        (Some(found), Some(monitoring)) => Ok(Some((*found, *monitoring))),
+        _ => Err(PairedError::Unknown {
+            budget: budget.display_name(),
+            id: budget.numerator.clone(),
+            endpoints: ENDPOINTS.map(|e| e.name).join(", "),
+            variants: MONITORING.map(Monitoring::id).join(", "),
+        }),
+    }
+}
+
+/// Times `count` requests of `uri` through `site`, in one task.
+fn block(rt: &Runtime, site: &Site, uri: &str, count: usize) -> Duration {
+    rt.block_on(async {
+        let started = Instant::now();
+        for _ in 0..count {
+            black_box(get(site.clone(), black_box(uri)).await);
+        }
+        started.elapsed()
+    })
+}
+
+/// The ratios of `rounds` ABBA rounds of `endpoint`, `on` over `off`, each block
+/// sized to take about [`BLOCK`].
+pub fn measure(
+    rt: &Runtime,
+    off: &Site,
+    on: &Site,
+    endpoint: &Endpoint,
+    rounds: usize,
+) -> Result<Vec<f64>, PairedError> {
+    let uri = endpoint.uri;
+    for (variant, site) in [("monitoring off", off), ("monitoring on", on)] {
+        let (status, body) = rt.block_on(get(site.clone(), uri));
+        if status != StatusCode::OK || body.len() < endpoint.min_body {
+            return Err(PairedError::BadAnswer {
+                uri,
+                variant,
+                status,
+                bytes: body.len(),
+                min_body: endpoint.min_body,
+            });
+        }
+    }
+    // Size the blocks on the off site, after a warm-up of both.
+    for site in [off, on] {
+        block(rt, site, uri, 16);
+    }
+    let per_request = block(rt, off, uri, 16) / 16;
+    let count = (BLOCK.as_nanos() / per_request.as_nanos().max(1)).clamp(4, 10_000) as usize;
+    let mut ratios = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let (first, second) = if round % 2 == 0 { (off, on) } else { (on, off) };
+        let a1 = block(rt, first, uri, count);
+        let b1 = block(rt, second, uri, count);
+        let b2 = block(rt, second, uri, count);
+        let a2 = block(rt, first, uri, count);
+        let (off_time, on_time) = if round % 2 == 0 {
+            (a1 + a2, b1 + b2)
+        } else {
+            (b1 + b2, a1 + a2)
+        };
+        ratios.push(on_time.as_secs_f64() / off_time.as_secs_f64());
+    }
+    Ok(ratios)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_interval_brackets_the_median_with_order_statistics() {
+        let ratios: Vec<f64> = (1..=40).map(|i| 1.0 + f64::from(i) / 1000.0).collect();
+        let interval = median_interval(&ratios).expect("enough rounds");
+        assert!((interval.median - 1.0205).abs() < 1e-9, "{interval:?}");
+        // n = 40: ranks 20 ∓ 6.2, widened: the 14th and the 27th smallest.
+        assert_eq!((interval.low, interval.high), (1.014, 1.027));
+        // Order does not matter.
+        let mut shuffled = ratios.clone();
+        shuffled.reverse();
+        assert_eq!(median_interval(&shuffled), Some(interval));
+        assert_eq!(median_interval(&ratios[..5]), None, "too few rounds");
+    }
+
+    fn budget(numerator: &str, denominator: &str) -> RatioBudget {
+        RatioBudget {
+            name: None,
+            numerator: numerator.to_owned(),
+            denominator: denominator.to_owned(),
+            max: 1.02,
+            open: None,
+        }
+    }
+
+    #[test]
+    fn request_budgets_name_an_endpoint_and_a_variant_against_off() {
+        let (endpoint, monitoring) = request_pair(&budget(
+            "requests/note_page/rate_1.0",
+            "requests/note_page/off",
+        ))
+        .expect("a request pair")
+        .expect("measured here");
+        assert_eq!(endpoint.uri, "/notes/hello-world");
+        assert_eq!(monitoring, Monitoring::Sampled(1.0));
+        let query = budget(
+            "queries/point_query/monitored_rate_1.0",
+            "queries/point_query/raw",
+        );
+        assert!(
+            matches!(request_pair(&query), Ok(None)),
+            "left to criterion"
+        );
+        let mixed = budget("requests/feed/rate_1.0", "requests/note_page/off");
+        assert!(matches!(
+            request_pair(&mixed),
+            Err(PairedError::NotAPair { .. })
+        ));
+        let unknown = budget("requests/feed/rate_0.5", "requests/feed/off");
+        let error = request_pair(&unknown).expect_err("no such variant");
+        assert!(
+            error.to_string().contains("rate_0.0, rate_0.1, rate_1.0"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn only_an_interval_wholly_above_the_budget_is_over() {
+        let interval = |low, high| Interval {
+            median: (low + high) / 2.0,
+            low,
+            high,
+        };
+        assert_eq!(
+            PairedVerdict::of(interval(0.99, 1.019), 1.02),
+            PairedVerdict::Within
+        );
+        assert_eq!(
+            PairedVerdict::of(interval(1.021, 1.05), 1.02),
+            PairedVerdict::Over
+        );
+        assert_eq!(
+            PairedVerdict::of(interval(1.0, 1.04), 1.02),
+            PairedVerdict::Inconclusive
+        );
+    }
+}
