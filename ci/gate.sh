@@ -17,7 +17,8 @@
 #                  (skipped, and said so, when no Docker engine answers)
 #   bench-smoke    every bench compiled and run once (ci/bench.sh smoke)
 #   instructions   instruction counts vs the committed baseline (ci/bench.sh instructions)
-#   wall-clock     criterion run and wall-clock budgets (ci/bench.sh wall-clock); pass
+#   wall-clock     criterion run and wall-clock budgets (ci/bench.sh wall-clock), then
+#                  the request budgets interleaved (ci/bench.sh paired); pass
 #                  RC_WALL_CLOCK=advisory on shared runners to report without failing
 #
 # Reports: target/rc-report/{process,container}/ (junit.xml, report.json, summary.md)
@@ -84,11 +85,15 @@ run_stage() {
     bench-smoke) ci/bench.sh smoke ;;
     instructions) ci/bench.sh instructions ;;
     wall-clock)
+        # Criterion's run, then the request budgets interleaved (off and on in turns).
         if [ "${RC_WALL_CLOCK:-enforce}" = advisory ]; then
-            ci/bench.sh wall-clock --advisory
+            ci/bench.sh wall-clock --advisory || status=$?
+            ci/bench.sh paired --advisory || status=$?
         else
-            ci/bench.sh wall-clock
+            ci/bench.sh wall-clock || status=$?
+            ci/bench.sh paired || status=$?
         fi
+        return "$status"
         ;;
     esac
 }
