@@ -180,13 +180,17 @@ impl HttpMonitor {
 /// ahead of any request adds nothing to what metrics show.
 #[cold]
 fn intern(metrics: &Arc<Metrics>, method: &Method, route: &Name) -> Arc<Endpoint> {
+    let name = format!("{method} {route}");
+    // Only the standard methods' names are kept for the process: a client can send
+    // any number of extension methods.
+    let operation = if METHODS.contains(method) {
+        metrics.operation_named(OpType::Http, Name::interned(&name))
+    } else {
+        metrics.operation(OpType::Http, &name)
+    };
     Arc::new(Endpoint {
         metrics: Arc::clone(metrics),
-        operation: if METHODS.contains(method) {
-            metrics.operation_named(OpType::Http, Name::interned(&format!("{method} {route}")))
-        } else {
-            metrics.operation(OpType::Http, &format!("{method} {route}"))
-        },
+        operation,
         method: method_name(method),
         route: route.clone(),
         head: method == Method::HEAD,
