@@ -102,8 +102,17 @@ fn run() -> anyhow::Result<bool> {
     );
     let mut breached = 0;
     let mut inconclusive = 0;
+    // One app per variant, shared by its budgets (building one seeds a database).
+    let mut apps: Vec<(Monitoring, BenchApp)> = Vec::new();
     for (budget, endpoint, monitoring) in pairs {
-        let on = BenchApp::new(monitoring)?;
+        let index = match apps.iter().position(|(built, _)| *built == monitoring) {
+            Some(index) => index,
+            None => {
+                apps.push((monitoring, BenchApp::new(monitoring)?));
+                apps.len() - 1
+            }
+        };
+        let on = &apps[index].1;
         let ratios = measure(&rt, &off.app().site(), &on.app().site(), &endpoint, rounds)?;
         let interval = median_interval(&ratios).context("at least 6 rounds")?;
         let verdict = PairedVerdict::of(interval, budget.max);
