@@ -13,7 +13,8 @@
 //! route a request matched is found by the same matcher axum uses (`matchit`), over the
 //! same templates ([`crate::routes::Routes`] records them as routes are added), and each
 //! route and method resolves its interned [`Operation`] once: a request allocates
-//! nothing for monitoring but the body wrapper.
+//! nothing for monitoring but the body wrapper, and a static file not even that (its
+//! body holds the [`Recorder`]).
 
 use std::mem::MaybeUninit;
 use std::pin::Pin;
@@ -229,7 +230,8 @@ fn method_name(method: &Method) -> Name {
 }
 
 /// What a request in flight carries until its response head is ready: handed to
-/// [`into_body`] with the response's status, or to a handler that builds its own body.
+/// [`count_response`] with the response, or, as a [`Recorder`], to the body a handler
+/// builds (static files).
 pub(crate) struct Pending {
     endpoint: Arc<Endpoint>,
     started: Ticks,
@@ -245,7 +247,8 @@ impl Pending {
         }
     }
 
-    fn into_recorder(self, status: StatusCode) -> Recorder {
+    /// The recorder of this request, answered with `status`.
+    pub(crate) fn into_recorder(self, status: StatusCode) -> Recorder {
         Recorder {
             endpoint: self.endpoint,
             status,
@@ -287,49 +290,33 @@ pub(crate) async fn buffered(response: Response, pending: Pending) -> Response {
     }
 }
 
-/// `body` as axum's body type, boxed once, and counted into the request `pending`
-/// stands for when there is one, in a [`CountingBody`] with the spare bytes of `S`.
-///
-/// A handler that builds its own body (static files) calls this with its unboxed body,
-/// so the count rides in the body's one allocation; the site calls it with a finished
-/// response's body otherwise. Either way the result is boxed as axum's own body type,
-/// which `Body::new` takes as it is: any other body gets one more layer (`MapErr`)
-/// polled on every frame.
-pub(crate) fn into_body<B, S>(body: B, status: StatusCode, pending: Option<Pending>) -> Body
-where
-    B: HttpBody<Data = Bytes, Error = axum::Error> + Send + 'static,
-    S: Send + 'static,
-{
-    match pending {
-        Some(pending) => {
-            let recorder = pending.into_recorder(status);
-            Body::new(CountingBody::<B, S>::new(body, recorder).boxed_unsync())
-        }
-        None => Body::new(body.boxed_unsync()),
-    }
-}
-
 /// The slack that makes a counted finished response (`CountingBody<Body, _>`) 64
 /// bytes: see [`CountingBody`].
 type ResponseSlack = [u8; 8];
 
 /// `response` with its body counted into the request `pending` stands for.
+///
+/// The result is boxed as axum's own body type, which `Body::new` takes as it is:
+/// any other body gets one more layer (`MapErr`) polled on every frame.
 pub(crate) fn count_response(mut response: Response, pending: Pending) -> Response {
-    let status = response.status();
+    let recorder = pending.into_recorder(response.status());
     let body = std::mem::take(response.body_mut());
-    *response.body_mut() = into_body::<_, ResponseSlack>(body, status, Some(pending));
+    let counted = CountingBody::<_, ResponseSlack>::new(body, recorder);
+    *response.body_mut() = Body::new(counted.boxed_unsync());
     response
 }
 
-/// Everything needed to record one request once its body is done.
-struct Recorder {
+/// Everything needed to record one request once its body is done: held by the body,
+/// which alone knows when it is done and how many bytes it sent.
+pub(crate) struct Recorder {
     endpoint: Arc<Endpoint>,
     status: StatusCode,
     started: Ticks,
 }
 
 impl Recorder {
-    fn finish(self, bytes: u64, complete: bool) {
+    /// Records the request: `bytes` of body sent, `complete` unless cut short.
+    pub(crate) fn finish(self, bytes: u64, complete: bool) {
         let endpoint = &*self.endpoint;
         // HEAD responses carry no body, whatever the handler produced.
         let bytes = if endpoint.head { 0 } else { bytes };
@@ -443,14 +430,20 @@ impl<B: HttpBody<Data = Bytes>, S> HttpBody for CountingBody<B, S> {
     }
 }
 
-/// The size of `body` counted with the spare bytes of `S`: what [`into_body`] allocates.
+/// A recorder of one `GET /` request into `metrics`, for tests of bodies that record.
+#[cfg(test)]
+pub(crate) fn recorder_for_tests(metrics: &Arc<Metrics>) -> Recorder {
+    let monitor = HttpMonitor::new(&["/"], Arc::clone(metrics), false);
+    Pending::start(monitor.endpoint(&Method::GET, "/")).into_recorder(StatusCode::OK)
+}
+
+/// The size of `body` counted with the spare bytes of `S`: what [`count_response`]
+/// allocates for `S` = [`ResponseSlack`].
 #[cfg(test)]
 pub(crate) fn counted_size<B: HttpBody, S>(body: B) -> usize {
     use crate::monitoring::MonitorSettings;
     let metrics = Arc::new(Metrics::new(MonitorSettings::default()));
-    let monitor = HttpMonitor::new(&["/"], metrics, false);
-    let recorder =
-        Pending::start(monitor.endpoint(&Method::GET, "/")).into_recorder(StatusCode::OK);
+    let recorder = recorder_for_tests(&metrics);
     std::mem::size_of_val(&CountingBody::<B, S>::new(body, recorder))
 }
 

@@ -5,9 +5,9 @@
 //! Static files skip the router, with monitoring on or off alike: they are most of a
 //! site's requests, and the router's work for them (matching, then inserting the
 //! catch-all's path parameter into the request) is about 1,300 instructions of the
-//! 17,000 a small file costs. The static service then builds its body and its count
-//! in one allocation (`http_monitor::into_body`), where wrapping a finished response
-//! boxes the body a second time.
+//! 17,000 a small file costs. The static service's body then records its request
+//! itself (`static_files::body::Announced`), where wrapping a finished response boxes
+//! the body a second time.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -25,7 +25,7 @@ use tower::Service;
 
 use crate::http_monitor::{self, HttpMonitor, Pending};
 use crate::monitoring::Metrics;
-use crate::static_files::StaticFiles;
+use crate::static_files::{Serving, StaticFiles};
 
 /// The site as it is served: static files, the router, and HTTP monitoring around
 /// both when enabled. A tower service (`Request` in, `Response` out, never failing),
@@ -94,8 +94,11 @@ impl Service<Request> for Site {
                 .monitor
                 .as_ref()
                 .map(|monitor| Pending::start(monitor.route_endpoint(*route, request.method())));
-            return SiteFuture::new(State::Static {
-                inner: Box::pin(files.clone().serve(request, pending)),
+            return SiteFuture::new(match files.serve(request, pending) {
+                Serving::Ready(response) => State::Ready {
+                    response: Some(response),
+                },
+                Serving::Later(inner) => State::Static { inner },
             });
         }
         let Some(monitor) = &self.monitor else {
@@ -148,7 +151,11 @@ impl SiteFuture {
 pin_project! {
     #[project = StateProjection]
     enum State {
-        /// A static file, counted by its own body when monitoring is on.
+        /// A static file from memory, counted by its own body when monitoring is on.
+        Ready {
+            response: Option<Response>,
+        },
+        /// A static file from disk, likewise.
         Static {
             inner: Pin<Box<dyn Future<Output = Response> + Send>>,
         },
@@ -175,6 +182,10 @@ impl Future for SiteFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().state.project() {
+            StateProjection::Ready { response } => match response.take() {
+                Some(response) => Poll::Ready(Ok(response)),
+                None => panic!("a static file's response polled after it was ready"),
+            },
             StateProjection::Static { inner } | StateProjection::Buffered { inner } => {
                 inner.as_mut().poll(cx).map(Ok)
             }

@@ -17,6 +17,7 @@
 //! per request (the harness's keep-alive check measures it).
 
 use std::io::{self, SeekFrom};
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -27,6 +28,8 @@ use http_body::Frame;
 use pin_project_lite::pin_project;
 use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use crate::http_monitor::Recorder;
 
 /// Largest chunk read from the file at once.
 const CHUNK: u64 = 64 * 1024;
@@ -67,14 +70,15 @@ struct Cursor {
 }
 
 /// A streamed body of `pieces`, read from `file` in order, its first chunk of file
-/// data already read when `read_ahead` (off only for the `nagle-stall` regression). A
-/// file that shrinks under the stream ends it with an error (the connection is cut
-/// short, never padded).
+/// data already read when `read_ahead` (off only for the `nagle-stall` regression),
+/// recorded by `recorder` when monitoring is on. A file that shrinks under the stream
+/// ends it with an error (the connection is cut short, never padded).
 pub(crate) async fn stream(
     file: File,
     pieces: Vec<Piece>,
     read_ahead: bool,
-) -> Announced<impl Stream<Item = io::Result<Bytes>> + Send + 'static> {
+    recorder: Option<Recorder>,
+) -> Announced<impl Stream<Item = io::Result<Bytes>> + Send + 'static, ()> {
     let length = pieces.iter().map(Piece::len).sum();
     let mut rest = Some(Cursor {
         file,
@@ -98,16 +102,23 @@ pub(crate) async fn stream(
         }
     }
     let rest = stream::iter(rest.map(|cursor| stream::try_unfold(cursor, next_chunk)));
-    Announced::new(stream::iter(ready).chain(rest.flatten()), length)
+    Announced::new(stream::iter(ready).chain(rest.flatten()), length, recorder)
 }
 
-/// A streamed body of `pieces` cut from `contents`, the whole file: each piece is a
-/// frame sharing the file's bytes. The pieces were planned against the file's size,
-/// so they lie inside it; one that does not ends the body with an error.
+/// The spare bytes that make a body from memory 128 bytes, a power of two, as
+/// [`Announced`] explains; a unit test checks the size. A file streamed from disk pays
+/// for its reads, not for its allocation, and gets none.
+pub(crate) type MemorySlack = [u8; 56];
+
+/// A streamed body of `pieces` cut from `contents`, the whole file, recorded by
+/// `recorder` when monitoring is on: each piece is a frame sharing the file's bytes.
+/// The pieces were planned against the file's size, so they lie inside it; one that
+/// does not ends the body with an error.
 pub(crate) fn from_memory(
     contents: &Bytes,
     pieces: Vec<Piece>,
-) -> Announced<impl Stream<Item = io::Result<Bytes>> + Send + 'static> {
+    recorder: Option<Recorder>,
+) -> Announced<impl Stream<Item = io::Result<Bytes>> + Send + 'static, MemorySlack> {
     let size = contents.len() as u64;
     let length = pieces.iter().map(Piece::len).sum();
     let frames = pieces.into_iter().map(move |piece| match piece {
@@ -122,30 +133,55 @@ pub(crate) fn from_memory(
         )),
     });
     let frames: Vec<io::Result<Bytes>> = frames.collect();
-    Announced::new(stream::iter(frames), length)
+    Announced::new(stream::iter(frames), length, recorder)
 }
 
 pin_project! {
-    /// A stream of `remaining` bytes as a body that has ended once they are out. Not
-    /// boxed yet: the site boxes it once, with its monitoring when that is on
-    /// (`http_monitor::into_body`).
-    pub(crate) struct Announced<S> {
+    /// A stream of `length` bytes as a body that has ended once they are out, and that
+    /// records its request, when monitoring is on, as it is dropped: servers drop a
+    /// body once it has ended, or when the client goes away mid-stream (then it counts
+    /// as aborted, with the bytes sent so far). The bytes sent are what the count of
+    /// `remaining` already says, so monitoring adds nothing per frame and no wrapper
+    /// (`http_monitor::CountingBody` is for bodies that do not know their length).
+    ///
+    /// The recorder's slot is there with monitoring off too, and the spare bytes of
+    /// `P` round both to the same power-of-two allocation: mimalloc v3 serves Rust's
+    /// aligned allocations from its fast path only in such size classes (see
+    /// `http_monitor::CountingBody`), and a body of another size would cost about 55
+    /// instructions more in the allocator, in one mode and not the other.
+    pub(crate) struct Announced<S, P> {
         #[pin]
         stream: S,
         remaining: u64,
+        length: u64,
+        recorder: Option<Recorder>,
+        slack: MaybeUninit<P>,
     }
-}
 
-impl<S> Announced<S> {
-    fn new(stream: S, length: u64) -> Self {
-        Self {
-            stream,
-            remaining: length,
+    impl<S, P> PinnedDrop for Announced<S, P> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(recorder) = this.recorder.take() {
+                let remaining = *this.remaining;
+                recorder.finish(*this.length - remaining, remaining == 0);
+            }
         }
     }
 }
 
-impl<S: Stream<Item = io::Result<Bytes>>> http_body::Body for Announced<S> {
+impl<S, P> Announced<S, P> {
+    fn new(stream: S, length: u64, recorder: Option<Recorder>) -> Self {
+        Self {
+            stream,
+            remaining: length,
+            length,
+            recorder,
+            slack: MaybeUninit::uninit(),
+        }
+    }
+}
+
+impl<S: Stream<Item = io::Result<Bytes>>, P> http_body::Body for Announced<S, P> {
     type Data = Bytes;
     type Error = axum::Error;
 
@@ -159,7 +195,13 @@ impl<S: Stream<Item = io::Result<Bytes>>> http_body::Body for Announced<S> {
                 *this.remaining = this.remaining.saturating_sub(bytes.len() as u64);
                 Some(Ok(Frame::data(bytes)))
             }
-            Some(Err(error)) => Some(Err(axum::Error::new(error))),
+            Some(Err(error)) => {
+                // Cut short, whatever comes after: recorded now as aborted.
+                if let Some(recorder) = this.recorder.take() {
+                    recorder.finish(*this.length - *this.remaining, false);
+                }
+                Some(Err(axum::Error::new(error)))
+            }
             None => None,
         };
         Poll::Ready(polled)
@@ -244,7 +286,7 @@ mod tests {
             },
             Piece::Literal(Bytes::from_static(b">")),
         ];
-        let body = Body::new(stream(file, pieces, true).await);
+        let body = Body::new(stream(file, pieces, true, None).await);
         assert!(
             body.size_hint().exact().is_none(),
             "no exact size: buffered-body-size must keep refusing static bodies"
@@ -269,7 +311,7 @@ mod tests {
             Piece::Literal(Bytes::from_static(b"head:")),
             Piece::File { start: 6, len: 4 },
         ];
-        let mut body = Body::new(stream(file, pieces, true).await);
+        let mut body = Body::new(stream(file, pieces, true, None).await);
         let mut ready = Vec::new();
         while let Some(Some(frame)) = body.frame().now_or_never() {
             let data = frame.expect("frame").into_data().expect("data");
@@ -286,7 +328,7 @@ mod tests {
             Piece::File { start: 7, len: 3 },
             Piece::File { start: 0, len: 2 },
         ];
-        let body = Body::new(from_memory(&contents, pieces));
+        let body = Body::new(from_memory(&contents, pieces, None));
         assert!(
             body.size_hint().exact().is_none(),
             "no exact size: buffered-body-size must keep refusing static bodies"
@@ -295,6 +337,7 @@ mod tests {
         let mut body = Body::new(from_memory(
             &contents,
             vec![Piece::File { start: 0, len: 10 }],
+            None,
         ));
         assert!(!body.is_end_stream());
         body.frame().await.expect("a frame").expect("data");
@@ -305,21 +348,67 @@ mod tests {
         let beyond = Body::new(from_memory(
             &contents,
             vec![Piece::File { start: 8, len: 3 }],
+            None,
         ));
         assert!(collect(beyond).await.is_err());
+    }
+
+    /// The body records its request as it goes: whole, cut short by an error (the
+    /// bytes before it kept), or dropped early.
+    #[tokio::test]
+    async fn a_body_records_its_bytes_and_whether_it_ended() {
+        use std::sync::Arc;
+
+        use crate::http_monitor::recorder_for_tests;
+        use crate::monitoring::{Metrics, MonitorSettings, OpType};
+
+        let contents = Bytes::from_static(b"0123456789");
+        let whole = vec![Piece::File { start: 0, len: 10 }];
+        let cut = vec![
+            Piece::File { start: 0, len: 4 },
+            Piece::File { start: 8, len: 3 },
+        ];
+        // (pieces, frames read before the drop, bytes, aborted)
+        let cases = [
+            (whole.clone(), usize::MAX, 10, 0),
+            (cut, usize::MAX, 4, 1),
+            (whole, 0, 0, 1),
+        ];
+        for (pieces, frames, bytes, aborted) in cases {
+            let metrics = Arc::new(Metrics::new(MonitorSettings::default()));
+            let recorder = Some(recorder_for_tests(&metrics));
+            let mut body = Body::new(from_memory(&contents, pieces.clone(), recorder));
+            for _ in 0..frames {
+                match body.frame().await {
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => break,
+                }
+            }
+            drop(body);
+            let views = metrics.operation_views(OpType::Http);
+            let [(_, view)] = views.as_slice() else {
+                panic!("one operation, got {views:?}");
+            };
+            assert_eq!(
+                (view.count, view.bytes, view.aborted),
+                (1, bytes, aborted),
+                "{pieces:?}, {frames} frames"
+            );
+        }
     }
 
     #[tokio::test]
     async fn a_file_shorter_than_promised_ends_in_an_error() {
         let (_dir, file) = file_with(b"short").await;
-        let body = Body::new(stream(file, vec![Piece::File { start: 0, len: 10 }], true).await);
+        let body =
+            Body::new(stream(file, vec![Piece::File { start: 0, len: 10 }], true, None).await);
         assert!(collect(body).await.is_err());
     }
 
     #[tokio::test]
     async fn no_pieces_is_an_empty_body() {
         let (_dir, file) = file_with(b"").await;
-        let got = collect(Body::new(stream(file, Vec::new(), true).await))
+        let got = collect(Body::new(stream(file, Vec::new(), true, None).await))
             .await
             .expect("reads");
         assert!(got.is_empty());

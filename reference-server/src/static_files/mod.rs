@@ -43,7 +43,9 @@ mod path;
 mod preconditions;
 mod ranges;
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -53,6 +55,7 @@ use axum::handler::Handler;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use headers::{ETag, HeaderMapExt};
+use http_body_util::BodyExt;
 
 use self::body::Piece;
 use self::cache::{CachedFile, FileCache};
@@ -60,7 +63,7 @@ use self::path::{Refusal, Source};
 use self::preconditions::{Validators, Verdict};
 use self::ranges::{Multipart, Plan};
 use crate::config::{Regression, Regressions};
-use crate::http_monitor::{self, Pending};
+use crate::http_monitor::{self, Pending, Recorder};
 use crate::routes::{Routes, Tail, exclusive_prefix};
 
 /// `Cache-Control` of every file: cacheable, revalidated after five minutes.
@@ -90,9 +93,28 @@ impl StaticFiles {
 
     /// The response to `request`, counted into `pending`'s request when monitoring
     /// is on: by the body itself for a file sent, else around the finished response.
-    pub(crate) async fn serve(self, request: Request, pending: Option<Pending>) -> Response {
-        serve_request(&self.0, request, pending).await
+    ///
+    /// A small file already in memory (most requests) is answered at once, with no
+    /// future to allocate; anything else needs the file system, in a boxed future.
+    pub(crate) fn serve(&self, request: Request, pending: Option<Pending>) -> Serving {
+        match serve_from_memory(&self.0, &request, pending) {
+            Ok(response) => Serving::Ready(response),
+            Err(pending) => {
+                let dir = Arc::clone(&self.0);
+                Serving::Later(Box::pin(async move {
+                    serve_request(&dir, request, pending).await
+                }))
+            }
+        }
     }
+}
+
+/// A static file's response: ready, or to be awaited.
+pub(crate) enum Serving {
+    /// A file in memory, or a refusal of one.
+    Ready(Response),
+    /// The file system is needed.
+    Later(Pin<Box<dyn Future<Output = Response> + Send>>),
 }
 
 /// What the routes serve from.
@@ -137,29 +159,81 @@ async fn serve(State(dir): State<Arc<StaticDir>>, request: Request) -> Response 
     serve_request(&dir, request, None).await
 }
 
+/// The path below [`PREFIX`] of a request to either route: `/static` itself is the
+/// root, `/`.
+fn below_prefix(path: &str) -> &str {
+    match path.strip_prefix(PREFIX) {
+        Some("") | None => "/",
+        Some(rest) => rest,
+    }
+}
+
+/// The response to `request` if it names a small file already in memory and
+/// unchanged, counted into `pending`'s request if there is one; else `pending` back.
+fn serve_from_memory(
+    dir: &StaticDir,
+    request: &Request,
+    mut pending: Option<Pending>,
+) -> Result<Response, Option<Pending>> {
+    let found = match cached(dir, below_prefix(request.uri().path())) {
+        Some(found) => found,
+        None => return Err(pending),
+    };
+    let response = match decide(dir, request.method(), request.headers(), &found) {
+        Decision::Done(response) => response,
+        Decision::Send(mut send) => {
+            let body = match found.source {
+                _ if send.head => Body::empty(),
+                Source::Memory(contents) => {
+                    let recorder = send.recorder(&mut pending);
+                    let pieces = send.take_pieces();
+                    Body::new(body::from_memory(&contents, pieces, recorder).boxed_unsync())
+                }
+                // The cache holds files in memory only.
+                Source::File(_) => return Err(pending),
+            };
+            send.into_response(body, &found.validators)
+        }
+    };
+    Ok(counted(response, pending))
+}
+
 /// The response to `request`, counted into `pending`'s request if there is one.
 async fn serve_request(
     dir: &StaticDir,
     request: Request,
     mut pending: Option<Pending>,
 ) -> Response {
-    let path = request.uri().path();
-    // Both routes start with the prefix; `/static` itself is the root, `/`.
-    let below = match path.strip_prefix(PREFIX) {
-        Some("") | None => "/",
-        Some(rest) => rest,
+    let (method, headers) = (request.method(), request.headers());
+    let found = match find(dir, method, below_prefix(request.uri().path()), headers).await {
+        Ok(found) => found,
+        Err(status) => return counted(status.into_response(), pending),
     };
-    let response = respond(
-        dir,
-        request.method(),
-        below,
-        request.headers(),
-        &mut pending,
-    )
-    .await
-    .unwrap_or_else(|status| status.into_response());
+    let response = match decide(dir, method, headers, &found) {
+        Decision::Done(response) => response,
+        Decision::Send(mut send) => {
+            let recorder = send.recorder(&mut pending);
+            let pieces = send.take_pieces();
+            let body = match found.source {
+                _ if send.head => Body::empty(),
+                Source::Memory(contents) => {
+                    Body::new(body::from_memory(&contents, pieces, recorder).boxed_unsync())
+                }
+                Source::File(file) => {
+                    let body = body::stream(file, pieces, !dir.head_first, recorder).await;
+                    Body::new(body.boxed_unsync())
+                }
+            };
+            send.into_response(body, &found.validators)
+        }
+    };
+    counted(response, pending)
+}
+
+/// `response` counted into `pending`'s request, if its body did not take it: a
+/// refusal, a 304, a HEAD.
+fn counted(response: Response, pending: Option<Pending>) -> Response {
     match pending {
-        // Not taken by a file's body: a refusal, a 304, a HEAD.
         Some(pending) => http_monitor::count_response(response, pending),
         None => response,
     }
@@ -173,6 +247,22 @@ struct Found {
     size: u64,
 }
 
+/// The file `path` (below `/static`) names if the cache holds it and one `stat` shows
+/// it unchanged.
+fn cached(dir: &StaticDir, path: &str) -> Option<Found> {
+    // Under `nagle-stall` every file is read after the head leaves: no cache.
+    if dir.head_first {
+        return None;
+    }
+    let file = dir.cache.get(path)?;
+    Some(Found {
+        source: Source::Memory(file.contents.clone()),
+        validators: file.validators.clone(),
+        content_type: file.content_type,
+        size: file.contents.len() as u64,
+    })
+}
+
 /// The file `path` (below `/static`) names: from the cache when one `stat` shows it
 /// unchanged, else opened (and kept, when read whole); `Err` for a refusal.
 async fn find(
@@ -181,16 +271,8 @@ async fn find(
     path: &str,
     headers: &HeaderMap,
 ) -> Result<Found, StatusCode> {
-    // Under `nagle-stall` every file is read after the head leaves: no cache.
-    if !dir.head_first
-        && let Some(file) = dir.cache.get(path)
-    {
-        return Ok(Found {
-            source: Source::Memory(file.contents.clone()),
-            validators: file.validators.clone(),
-            content_type: file.content_type,
-            size: file.contents.len() as u64,
-        });
+    if let Some(found) = cached(dir, path) {
+        return Ok(found);
     }
     let relative = path::relative_path(path).map_err(|refusal| match refusal {
         Refusal::Malformed => StatusCode::BAD_REQUEST,
@@ -226,33 +308,65 @@ async fn find(
     })
 }
 
-/// The slack that makes a counted small file's body 128 bytes, a power of two, as
-/// `http_monitor::CountingBody` explains. A file streamed from disk pays for its
-/// reads, not for its allocation, and gets none.
-type MemoryBodySlack = [u8; 48];
+/// What a request for a file found gets: a response without a file's body (405,
+/// 412, 304, 416), or the 200 or 206 to send.
+enum Decision {
+    Done(Response),
+    Send(Reply),
+}
 
-/// The response to `method path` (the path below `/static`), or the bare status of a
-/// refusal. A file's body takes `pending` and counts itself.
-async fn respond(
-    dir: &StaticDir,
-    method: &Method,
-    path: &str,
-    headers: &HeaderMap,
-    pending: &mut Option<Pending>,
-) -> Result<Response, StatusCode> {
-    let found = find(dir, method, path, headers).await?;
+/// A 200 or 206 to send: its head, and the pieces of its body unless it answers HEAD.
+struct Reply {
+    selected: Selected,
+    head: bool,
+}
+
+impl Reply {
+    /// The recorder of the request `pending` stands for, taken for the body to record
+    /// itself; a HEAD's response is counted around it instead.
+    fn recorder(&self, pending: &mut Option<Pending>) -> Option<Recorder> {
+        if self.head {
+            return None;
+        }
+        let status = self.selected.status;
+        pending.take().map(|pending| pending.into_recorder(status))
+    }
+
+    /// The body's pieces, taken to build it.
+    fn take_pieces(&mut self) -> Vec<Piece> {
+        std::mem::take(&mut self.selected.pieces)
+    }
+
+    /// The response with `body` (empty for HEAD).
+    fn into_response(self, body: Body, validators: &Validators) -> Response {
+        let selected = self.selected;
+        let mut response = (selected.status, body).into_response();
+        let out = response.headers_mut();
+        add_validators(out, validators);
+        out.insert(header::CONTENT_TYPE, selected.content_type);
+        out.insert(header::CONTENT_LENGTH, HeaderValue::from(selected.length));
+        out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        if let Some(content_range) = selected.content_range {
+            out.insert(header::CONTENT_RANGE, header_value(content_range));
+        }
+        response
+    }
+}
+
+/// What `method` with `headers` gets for the file `found`.
+fn decide(dir: &StaticDir, method: &Method, headers: &HeaderMap, found: &Found) -> Decision {
     if method != Method::GET && method != Method::HEAD {
         let allow = [(header::ALLOW, HeaderValue::from_static("GET, HEAD"))];
-        return Ok((StatusCode::METHOD_NOT_ALLOWED, allow).into_response());
+        return Decision::Done((StatusCode::METHOD_NOT_ALLOWED, allow).into_response());
     }
     let validators = &found.validators;
     match preconditions::evaluate(headers, validators) {
         Verdict::Proceed => {}
-        Verdict::Failed => return Err(StatusCode::PRECONDITION_FAILED),
+        Verdict::Failed => return Decision::Done(StatusCode::PRECONDITION_FAILED.into_response()),
         Verdict::NotModified => {
             let mut response = StatusCode::NOT_MODIFIED.into_response();
             add_validators(response.headers_mut(), validators);
-            return Ok(response);
+            return Decision::Done(response);
         }
     }
     let size = found.size;
@@ -267,38 +381,19 @@ async fn respond(
     } else {
         found.content_type
     };
-    let Some(selected) = select(plan, file_type, size) else {
-        let range = [(
-            header::CONTENT_RANGE,
-            header_value(format!("bytes */{size}")),
-        )];
-        return Ok((StatusCode::RANGE_NOT_SATISFIABLE, range).into_response());
-    };
-    let status = selected.status;
-    let body = if method == Method::HEAD {
-        Body::empty()
-    } else {
-        match found.source {
-            Source::Memory(contents) => {
-                let body = body::from_memory(&contents, selected.pieces);
-                http_monitor::into_body::<_, MemoryBodySlack>(body, status, pending.take())
-            }
-            Source::File(file) => {
-                let body = body::stream(file, selected.pieces, !dir.head_first).await;
-                http_monitor::into_body::<_, ()>(body, status, pending.take())
-            }
+    match select(plan, file_type, size) {
+        Some(selected) => Decision::Send(Reply {
+            selected,
+            head: method == Method::HEAD,
+        }),
+        None => {
+            let range = [(
+                header::CONTENT_RANGE,
+                header_value(format!("bytes */{size}")),
+            )];
+            Decision::Done((StatusCode::RANGE_NOT_SATISFIABLE, range).into_response())
         }
-    };
-    let mut response = (status, body).into_response();
-    let out = response.headers_mut();
-    add_validators(out, validators);
-    out.insert(header::CONTENT_TYPE, selected.content_type);
-    out.insert(header::CONTENT_LENGTH, HeaderValue::from(selected.length));
-    out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if let Some(content_range) = selected.content_range {
-        out.insert(header::CONTENT_RANGE, header_value(content_range));
     }
-    Ok(response)
 }
 
 /// What a 200 or 206 sends.
@@ -382,12 +477,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_counted_small_file_is_allocated_in_a_power_of_two_size_class() {
+    fn a_small_file_body_is_allocated_in_a_power_of_two_size_class() {
         let contents = bytes::Bytes::from_static(b"body { }");
         let pieces = vec![body::Piece::File { start: 0, len: 8 }];
-        let size =
-            http_monitor::counted_size::<_, MemoryBodySlack>(body::from_memory(&contents, pieces));
-        assert_eq!(size, 128, "set MemoryBodySlack to match");
+        let body = body::from_memory(&contents, pieces, None);
+        assert_eq!(size_of_val(&body), 128, "set body::MemorySlack to match");
     }
 
     #[test]

@@ -164,6 +164,56 @@ async fn a_body_dropped_once_its_length_is_out_is_complete() {
     }
 }
 
+/// A small file is answered from memory once read: its body records the request
+/// itself, so the second request onward takes another path than the first. Each
+/// counts once, with its exact size; a HEAD, a 304 and a body dropped before its first
+/// frame count too (no bytes; the dropped one as aborted).
+#[tokio::test]
+async fn a_small_file_from_memory_counts_every_request_exactly() {
+    let t = TestApp::new(&[("METRICS_SAMPLING_RATE", "0")]);
+    let first = t.get("/static/css/style.css").await;
+    assert_eq!(first.status, 200);
+    let length = first.body.len() as u64;
+    assert!(length > 0);
+    let etag = first.header("etag").expect("an ETag").to_owned();
+    for _ in 0..3 {
+        let again = t.get("/static/css/style.css").await;
+        assert_eq!(again.body.len() as u64, length);
+    }
+    let head = Request::head("/static/css/style.css").body(Body::empty());
+    assert_eq!(t.send(head.expect("req")).await.status, 200);
+    let revalidate = Request::get("/static/css/style.css")
+        .header("if-none-match", etag)
+        .body(Body::empty());
+    assert_eq!(t.send(revalidate.expect("req")).await.status, 304);
+    let unread = t
+        .app
+        .site()
+        .oneshot(
+            Request::get("/static/css/style.css")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await
+        .expect("infallible");
+    drop(unread);
+
+    let m = metrics(&t).await;
+    let http = &m["types"]["http"];
+    assert_eq!(http["aborted"].as_u64(), Some(1), "the unread body: {http}");
+    let ops = http["operations"].as_array().expect("operations");
+    let op = |name: &str| {
+        ops.iter()
+            .find(|op| op["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {http}"))
+    };
+    let get = op("GET /static/*");
+    assert_eq!(get["count"].as_u64(), Some(6), "{get}");
+    assert_eq!(get["bytes"].as_u64(), Some(4 * length), "{get}");
+    assert_eq!(op("HEAD /static/*")["count"].as_u64(), Some(1));
+    assert_eq!(op("HEAD /static/*")["bytes"].as_u64(), Some(0));
+}
+
 #[tokio::test]
 async fn prometheus_exposition_has_the_same_counts() {
     let t = TestApp::new(&[("METRICS_SAMPLING_RATE", "0")]);
