@@ -6,7 +6,9 @@
 //!   cargo bench -p rc-benches --bench paired [-- --advisory] [--rounds N]
 //!
 //! Every `[[ratio]]` budget between two `requests/<endpoint>/<variant>` ids is
-//! measured. Prints a Markdown table (also to `target/rc-report/bench/paired.md`).
+//! measured twice: in-process, as criterion's benches send requests, and served over
+//! HTTP/1.1 on an in-memory connection, as the served instruction benches count them
+//! (the HTTP request the budget is about, hyper's work included). Prints a Markdown table (also to `target/rc-report/bench/paired.md`).
 //! Exits 1 when an interval lies wholly above its budget (unless `--advisory`); an
 //! interval that straddles a budget is reported as inconclusive and does not fail; 2
 //! when the budgets cannot be read or name a request or variant this runner does not
@@ -18,12 +20,14 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use bench_gate::load_budgets;
-use rc_benches::paired::{PairedVerdict, measure, median_interval, request_pair};
+use rc_benches::paired::{
+    PairedVerdict, Target, Transport, measure, median_interval, request_pair,
+};
 use rc_benches::{BenchApp, Monitoring, runtime};
 
-/// Rounds per budget when `--rounds` is not given: about two seconds per budget, and
-/// a small file's interval about ±0.5% wide on the 2-core CI machine (40 rounds gave
-/// ±1.5%).
+/// Rounds per budget and transport when `--rounds` is not given: about two seconds
+/// each, and a small file's interval about ±0.5% wide on the 2-core CI machine (40
+/// rounds gave ±1.5%).
 const ROUNDS: usize = 200;
 
 /// Rounds of a smoke run (`cargo test --benches`): the fewest an interval needs.
@@ -96,8 +100,8 @@ fn run() -> anyhow::Result<bool> {
     let off = BenchApp::new(Monitoring::Off)?;
     let mut report = format!(
         "### Monitoring overhead, interleaved: {} ABBA rounds per budget, blocks of about 2 ms\n\n\
-         | Check | Rounds | Median on / off | 95% interval | Budget | Verdict |\n\
-         | --- | ---: | ---: | ---: | ---: | --- |\n",
+         | Check | Requests | Rounds | Median on / off | 95% interval | Budget | Verdict |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | --- |\n",
         rounds
     );
     let mut breached = 0;
@@ -113,25 +117,30 @@ fn run() -> anyhow::Result<bool> {
             }
         };
         let on = &apps[index].1;
-        let ratios = measure(&rt, &off.app().site(), &on.app().site(), &endpoint, rounds)?;
-        let interval = median_interval(&ratios).context("at least 6 rounds")?;
-        let verdict = PairedVerdict::of(interval, budget.max);
-        match verdict {
-            PairedVerdict::Over => breached += 1,
-            PairedVerdict::Inconclusive => inconclusive += 1,
-            PairedVerdict::Within => {}
+        for transport in Transport::ALL {
+            let mut off_target = Target::new(&rt, off.app().site(), transport, endpoint.uri);
+            let mut on_target = Target::new(&rt, on.app().site(), transport, endpoint.uri);
+            let ratios = measure(&rt, &mut off_target, &mut on_target, &endpoint, rounds)?;
+            let interval = median_interval(&ratios).context("at least 6 rounds")?;
+            let verdict = PairedVerdict::of(interval, budget.max);
+            match verdict {
+                PairedVerdict::Over => breached += 1,
+                PairedVerdict::Inconclusive => inconclusive += 1,
+                PairedVerdict::Within => {}
+            }
+            writeln!(
+                report,
+                "| {} | {} | {} | {:.3}× | {:.3}× – {:.3}× | ≤ {:.3}× | {} |",
+                budget.display_name(),
+                transport.label(),
+                ratios.len(),
+                interval.median,
+                interval.low,
+                interval.high,
+                budget.max,
+                verdict.label(interval.median <= budget.max)
+            )?;
         }
-        writeln!(
-            report,
-            "| {} | {} | {:.3}× | {:.3}× – {:.3}× | ≤ {:.3}× | {} |",
-            budget.display_name(),
-            ratios.len(),
-            interval.median,
-            interval.low,
-            interval.high,
-            budget.max,
-            verdict.label(interval.median <= budget.max)
-        )?;
     }
     writeln!(
         report,

@@ -19,6 +19,7 @@ use tokio::runtime::Runtime;
 
 use bench_gate::RatioBudget;
 
+use crate::served::{self, ServedError};
 use crate::{ENDPOINTS, Endpoint, MONITORING, Monitoring, get};
 
 /// How long one block of requests should take: long enough that the clock's
@@ -129,6 +130,9 @@ pub enum PairedError {
         /// The variants there are.
         variants: String,
     },
+    /// A served request got no whole response.
+    #[error("a served request: {0}")]
+    Served(#[from] ServedError),
     /// A variant did not answer `200 OK` with the body expected.
     #[error(
         "GET {uri} answered {status} with {bytes} bytes with {variant}, \
@@ -184,14 +188,77 @@ pub fn request_pair(budget: &RatioBudget) -> Result<Option<(Endpoint, Monitoring
     }
 }
 
-/// Times `count` requests of `uri` through `site`, in one task.
-fn block(rt: &Runtime, site: &Site, uri: &str, count: usize) -> Duration {
+/// How a variant's requests reach its site.
+pub enum Target {
+    /// Through the site's service, in-process (`oneshot`): the site's work alone, as
+    /// criterion's request benches measure it.
+    InProcess(Site),
+    /// Served over HTTP/1.1 by `axum::serve` on one kept-alive in-memory connection, as
+    /// the served instruction benches count it: hyper's parsing and writing are in the
+    /// time too.
+    Served(Box<served::Connection>, served::Prepared),
+}
+
+impl Target {
+    /// `site` reached as `transport` says, for requests of `uri`. A served target's
+    /// connection is served by a task of `rt`.
+    pub fn new(rt: &Runtime, site: Site, transport: Transport, uri: &str) -> Self {
+        match transport {
+            Transport::InProcess => Target::InProcess(site),
+            Transport::Served => {
+                let connection = rt.block_on(async { served::Connection::open(site) });
+                Target::Served(Box::new(connection), served::Prepared::get(uri))
+            }
+        }
+    }
+
+    /// One request of `uri`: its status and body length.
+    async fn request(&mut self, uri: &str) -> Result<(StatusCode, usize), ServedError> {
+        match self {
+            Target::InProcess(site) => {
+                let (status, body) = get(site.clone(), uri).await;
+                Ok((status, body.len()))
+            }
+            Target::Served(connection, request) => connection.send(request).await,
+        }
+    }
+}
+
+/// How requests reach a site: the two ways the request budgets are measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// `oneshot`, no HTTP.
+    InProcess,
+    /// HTTP/1.1 over an in-memory connection.
+    Served,
+}
+
+impl Transport {
+    /// Both, in the order reports show them.
+    pub const ALL: [Transport; 2] = [Transport::InProcess, Transport::Served];
+
+    /// As reports name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Transport::InProcess => "in-process",
+            Transport::Served => "served over HTTP/1.1",
+        }
+    }
+}
+
+/// Times `count` requests of `uri` to `target`, in one task.
+fn block(
+    rt: &Runtime,
+    target: &mut Target,
+    uri: &str,
+    count: usize,
+) -> Result<Duration, ServedError> {
     rt.block_on(async {
         let started = Instant::now();
         for _ in 0..count {
-            black_box(get(site.clone(), black_box(uri)).await);
+            black_box(target.request(black_box(uri)).await?);
         }
-        started.elapsed()
+        Ok(started.elapsed())
     })
 }
 
@@ -199,37 +266,40 @@ fn block(rt: &Runtime, site: &Site, uri: &str, count: usize) -> Duration {
 /// sized to take about [`BLOCK`].
 pub fn measure(
     rt: &Runtime,
-    off: &Site,
-    on: &Site,
+    off: &mut Target,
+    on: &mut Target,
     endpoint: &Endpoint,
     rounds: usize,
 ) -> Result<Vec<f64>, PairedError> {
     let uri = endpoint.uri;
-    for (variant, site) in [("monitoring off", off), ("monitoring on", on)] {
-        let (status, body) = rt.block_on(get(site.clone(), uri));
-        if status != StatusCode::OK || body.len() < endpoint.min_body {
+    for (variant, target) in [("monitoring off", &mut *off), ("monitoring on", &mut *on)] {
+        let (status, bytes) = rt.block_on(target.request(uri))?;
+        if status != StatusCode::OK || bytes < endpoint.min_body {
             return Err(PairedError::BadAnswer {
                 uri,
                 variant,
                 status,
-                bytes: body.len(),
+                bytes,
                 min_body: endpoint.min_body,
             });
         }
     }
     // Size the blocks on the off site, after a warm-up of both.
-    for site in [off, on] {
-        block(rt, site, uri, 16);
-    }
-    let per_request = block(rt, off, uri, 16) / 16;
+    block(rt, off, uri, 16)?;
+    block(rt, on, uri, 16)?;
+    let per_request = block(rt, off, uri, 16)? / 16;
     let count = (BLOCK.as_nanos() / per_request.as_nanos().max(1)).clamp(4, 10_000) as usize;
     let mut ratios = Vec::with_capacity(rounds);
     for round in 0..rounds {
-        let (first, second) = if round % 2 == 0 { (off, on) } else { (on, off) };
-        let a1 = block(rt, first, uri, count);
-        let b1 = block(rt, second, uri, count);
-        let b2 = block(rt, second, uri, count);
-        let a2 = block(rt, first, uri, count);
+        let (first, second) = if round % 2 == 0 {
+            (&mut *off, &mut *on)
+        } else {
+            (&mut *on, &mut *off)
+        };
+        let a1 = block(rt, first, uri, count)?;
+        let b1 = block(rt, second, uri, count)?;
+        let b2 = block(rt, second, uri, count)?;
+        let a2 = block(rt, first, uri, count)?;
         let (off_time, on_time) = if round % 2 == 0 {
             (a1 + a2, b1 + b2)
         } else {
@@ -297,6 +367,47 @@ mod tests {
             error.to_string().contains("rate_0.0, rate_0.1, rate_1.0"),
             "{error}"
         );
+    }
+
+    /// Both transports give a ratio per round, and a request that does not get the
+    /// body its endpoint promises is an error naming it, never a fast ratio.
+    #[test]
+    fn both_transports_measure_rounds_and_refuse_a_wrong_answer() {
+        use crate::{BenchApp, runtime};
+
+        let rt = runtime();
+        let off = BenchApp::new(Monitoring::Off).expect("bench app");
+        let on = BenchApp::new(Monitoring::Sampled(1.0)).expect("bench app");
+        let small = ENDPOINTS[0];
+        let missing = Endpoint {
+            name: "missing",
+            uri: "/static/nothing-here.css",
+            min_body: 1,
+        };
+        for transport in Transport::ALL {
+            let target =
+                |bench: &BenchApp, uri| Target::new(&rt, bench.app().site(), transport, uri);
+            let (mut a, mut b) = (target(&off, small.uri), target(&on, small.uri));
+            let ratios = measure(&rt, &mut a, &mut b, &small, 6).expect("measures");
+            assert_eq!(ratios.len(), 6, "{transport:?}");
+            assert!(
+                ratios.iter().all(|r| r.is_finite() && *r > 0.0),
+                "{ratios:?}"
+            );
+            let (mut a, mut b) = (target(&off, missing.uri), target(&on, missing.uri));
+            let error = measure(&rt, &mut a, &mut b, &missing, 6).expect_err("a 404");
+            assert!(
+                matches!(
+                    error,
+                    PairedError::BadAnswer {
+                        uri: "/static/nothing-here.css",
+                        status: StatusCode::NOT_FOUND,
+                        ..
+                    }
+                ),
+                "{transport:?}: {error}"
+            );
+        }
     }
 
     #[test]
