@@ -175,27 +175,20 @@ fn serve_from_memory(
     request: &Request,
     mut pending: Option<Pending>,
 ) -> Result<Response, Option<Pending>> {
-    let found = match cached(dir, below_prefix(request.uri().path())) {
-        Some(found) => found,
-        None => return Err(pending),
+    let Some(found) = cached(dir, below_prefix(request.uri().path())) else {
+        return Err(pending);
     };
-    let response = match decide(dir, request.method(), request.headers(), &found) {
-        Decision::Done(response) => response,
-        Decision::Send(mut send) => {
-            let body = match found.source {
-                _ if send.head => Body::empty(),
-                Source::Memory(contents) => {
-                    let recorder = send.recorder(&mut pending);
-                    let pieces = send.take_pieces();
-                    Body::new(body::from_memory(&contents, pieces, recorder).boxed_unsync())
-                }
-                // The cache holds files in memory only.
-                Source::File(_) => return Err(pending),
-            };
-            send.into_response(body, &found.validators)
-        }
-    };
-    Ok(counted(response, pending))
+    match respond(
+        dir,
+        request.method(),
+        request.headers(),
+        found,
+        &mut pending,
+    ) {
+        Answer::Now(response) => Ok(counted(response, pending)),
+        // Not for a file from the cache, which holds files in memory only.
+        Answer::FromDisk { .. } => Err(pending),
+    }
 }
 
 /// The response to `request`, counted into `pending`'s request if there is one.
@@ -205,29 +198,67 @@ async fn serve_request(
     mut pending: Option<Pending>,
 ) -> Response {
     let (method, headers) = (request.method(), request.headers());
-    let found = match find(dir, method, below_prefix(request.uri().path()), headers).await {
-        Ok(found) => found,
-        Err(status) => return counted(status.into_response(), pending),
-    };
-    let response = match decide(dir, method, headers, &found) {
-        Decision::Done(response) => response,
-        Decision::Send(mut send) => {
-            let recorder = send.recorder(&mut pending);
-            let pieces = send.take_pieces();
-            let body = match found.source {
-                _ if send.head => Body::empty(),
-                Source::Memory(contents) => {
-                    Body::new(body::from_memory(&contents, pieces, recorder).boxed_unsync())
-                }
-                Source::File(file) => {
-                    let body = body::stream(file, pieces, !dir.head_first, recorder).await;
-                    Body::new(body.boxed_unsync())
-                }
-            };
-            send.into_response(body, &found.validators)
-        }
+    let response = match find(dir, method, below_prefix(request.uri().path()), headers).await {
+        Err(status) => status.into_response(),
+        Ok(found) => match respond(dir, method, headers, found, &mut pending) {
+            Answer::Now(response) => response,
+            Answer::FromDisk {
+                mut reply,
+                file,
+                validators,
+            } => {
+                let recorder = reply.recorder(&mut pending);
+                let pieces = reply.take_pieces();
+                let body = body::stream(file, pieces, !dir.head_first, recorder).await;
+                reply.into_response(Body::new(body.boxed_unsync()), &validators)
+            }
+        },
     };
     counted(response, pending)
+}
+
+/// What [`respond`] gives without waiting.
+enum Answer {
+    /// The response.
+    Now(Response),
+    /// A reply whose body is still to be read from `file`.
+    FromDisk {
+        reply: Reply,
+        file: tokio::fs::File,
+        validators: Validators,
+    },
+}
+
+/// The response to `method` with `headers` for the file `found`, its body taking
+/// `pending` to record the request, unless that body is still to be read from disk,
+/// which takes waiting.
+fn respond(
+    dir: &StaticDir,
+    method: &Method,
+    headers: &HeaderMap,
+    found: Found,
+    pending: &mut Option<Pending>,
+) -> Answer {
+    let mut reply = match decide(dir, method, headers, &found) {
+        Decision::Done(response) => return Answer::Now(response),
+        Decision::Send(reply) => reply,
+    };
+    let body = match found.source {
+        _ if reply.head => Body::empty(),
+        Source::Memory(contents) => {
+            let recorder = reply.recorder(pending);
+            let pieces = reply.take_pieces();
+            Body::new(body::from_memory(&contents, pieces, recorder).boxed_unsync())
+        }
+        Source::File(file) => {
+            return Answer::FromDisk {
+                reply,
+                file,
+                validators: found.validators,
+            };
+        }
+    };
+    Answer::Now(reply.into_response(body, &found.validators))
 }
 
 /// `response` counted into `pending`'s request, if its body did not take it: a
