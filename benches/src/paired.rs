@@ -14,11 +14,13 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
+use bench_gate::RatioBudget;
 use reference_server::Site;
+use reference_server::db::MonitoredConnection;
+use reference_server::monitoring::Metrics;
 use tokio::runtime::Runtime;
 
-use bench_gate::RatioBudget;
-
+use crate::point_query::{self, POINT, SLUG};
 use crate::served::{self, ServedError};
 use crate::{ENDPOINTS, Endpoint, MONITORING, Monitoring, get};
 
@@ -130,6 +132,9 @@ pub enum PairedError {
         /// The variants there are.
         variants: String,
     },
+    /// The point query failed or found another row than the raw query.
+    #[error("the point query: {0}")]
+    Query(String),
     /// A served request got no whole response.
     #[error("a served request: {0}")]
     Served(#[from] ServedError),
@@ -262,15 +267,58 @@ fn block(
     })
 }
 
-/// The ratios of `rounds` ABBA rounds of `endpoint`, `on` over `off`, each block
-/// sized to take about [`BLOCK`].
+/// One ABBA round: the time with the overhead over the time without, and the time it
+/// added per operation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Round {
+    /// On over off.
+    pub ratio: f64,
+    /// Nanoseconds added per operation (negative when on was faster).
+    pub added_ns: f64,
+}
+
+/// How many operations make a block of about [`BLOCK`], one taking `per_operation`.
+fn block_size(per_operation: Duration) -> usize {
+    (BLOCK.as_nanos() / per_operation.as_nanos().max(1)).clamp(4, 100_000) as usize
+}
+
+/// `rounds` ABBA rounds of blocks of `count` operations: `time(on, count)` times one
+/// block with the overhead (`on`) or without. Even rounds run off, on, on, off; odd
+/// rounds the mirror.
+fn abba<E>(
+    rounds: usize,
+    count: usize,
+    mut time: impl FnMut(bool, usize) -> Result<Duration, E>,
+) -> Result<Vec<Round>, E> {
+    let mut measured = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let on_first = round % 2 == 1;
+        let a1 = time(on_first, count)?;
+        let b1 = time(!on_first, count)?;
+        let b2 = time(!on_first, count)?;
+        let a2 = time(on_first, count)?;
+        let (off, on) = if on_first {
+            (b1 + b2, a1 + a2)
+        } else {
+            (a1 + a2, b1 + b2)
+        };
+        measured.push(Round {
+            ratio: on.as_secs_f64() / off.as_secs_f64(),
+            added_ns: (on.as_secs_f64() - off.as_secs_f64()) * 1e9 / (2 * count) as f64,
+        });
+    }
+    Ok(measured)
+}
+
+/// `rounds` ABBA rounds of `endpoint`, `on` against `off`, each block sized to take
+/// about [`BLOCK`].
 pub fn measure(
     rt: &Runtime,
     off: &mut Target,
     on: &mut Target,
     endpoint: &Endpoint,
     rounds: usize,
-) -> Result<Vec<f64>, PairedError> {
+) -> Result<Vec<Round>, PairedError> {
     let uri = endpoint.uri;
     for (variant, target) in [("monitoring off", &mut *off), ("monitoring on", &mut *on)] {
         let (status, bytes) = rt.block_on(target.request(uri))?;
@@ -287,27 +335,92 @@ pub fn measure(
     // Size the blocks on the off site, after a warm-up of both.
     block(rt, off, uri, 16)?;
     block(rt, on, uri, 16)?;
-    let per_request = block(rt, off, uri, 16)? / 16;
-    let count = (BLOCK.as_nanos() / per_request.as_nanos().max(1)).clamp(4, 10_000) as usize;
-    let mut ratios = Vec::with_capacity(rounds);
-    for round in 0..rounds {
-        let (first, second) = if round % 2 == 0 {
-            (&mut *off, &mut *on)
-        } else {
-            (&mut *on, &mut *off)
-        };
-        let a1 = block(rt, first, uri, count)?;
-        let b1 = block(rt, second, uri, count)?;
-        let b2 = block(rt, second, uri, count)?;
-        let a2 = block(rt, first, uri, count)?;
-        let (off_time, on_time) = if round % 2 == 0 {
-            (a1 + a2, b1 + b2)
-        } else {
-            (b1 + b2, a1 + a2)
-        };
-        ratios.push(on_time.as_secs_f64() / off_time.as_secs_f64());
+    let count = block_size(block(rt, off, uri, 16)? / 16);
+    let rounds = abba(rounds, count, |monitored, count| {
+        let target = if monitored { &mut *on } else { &mut *off };
+        block(rt, target, uri, count)
+    })?;
+    Ok(rounds)
+}
+
+/// The point query's budgets: `queries/point_query/monitored_<variant>` over
+/// `queries/point_query/raw`, the monitoring `variant` compares; `None` for a budget
+/// between other benches.
+pub fn point_query_pair(
+    budget: &str,
+    numerator: &str,
+    denominator: &str,
+) -> Result<Option<Monitoring>, PairedError> {
+    let (Some(variant), Some(raw)) = (
+        numerator.strip_prefix("queries/point_query/monitored_"),
+        denominator.strip_prefix("queries/point_query/"),
+    ) else {
+        return Ok(None);
+    };
+    if raw != "raw" {
+        return Err(PairedError::NotAPair {
+            budget: budget.to_owned(),
+            numerator: numerator.to_owned(),
+            denominator: denominator.to_owned(),
+        });
     }
-    Ok(ratios)
+    match MONITORING.iter().find(|m| m.id() == variant) {
+        Some(monitoring) => Ok(Some(*monitoring)),
+        None => Err(PairedError::Unknown {
+            budget: budget.to_owned(),
+            id: numerator.to_owned(),
+            endpoints: "point_query".to_owned(),
+            variants: MONITORING.map(Monitoring::id).join(", "),
+        }),
+    }
+}
+
+/// `rounds` ABBA rounds of the point query on `conn`: through a
+/// `MonitoredConnection` recording into a recorder configured for `monitoring` (past
+/// its minimum samples), against the same query on the raw connection, as the
+/// criterion bench compares them.
+pub fn measure_point_query(
+    conn: &rusqlite::Connection,
+    monitoring: Monitoring,
+    rounds: usize,
+) -> Result<Vec<Round>, PairedError> {
+    let settings = monitoring.settings();
+    let warm = settings.min_samples + 100;
+    let metrics = Metrics::new(settings);
+    let monitored = MonitoredConnection::new(conn, Some(&metrics));
+    let query_failed = |error: &dyn std::fmt::Display| PairedError::Query(error.to_string());
+    let expected = point_query::raw(conn, SLUG).map_err(|e| query_failed(&e))?;
+    if expected.is_none() {
+        return Err(PairedError::Query(format!("no note {SLUG} in the copy")));
+    }
+    for _ in 0..warm {
+        let row = monitored
+            .query_opt(&POINT, [SLUG], point_query::map)
+            .map_err(|e| query_failed(&e))?;
+        if row != expected {
+            return Err(PairedError::Query(format!(
+                "the monitored query found {row:?}, the raw one {expected:?}"
+            )));
+        }
+    }
+    let time = |on: bool, count: usize| -> Result<Duration, PairedError> {
+        let started = Instant::now();
+        for _ in 0..count {
+            if on {
+                black_box(
+                    monitored
+                        .query_opt(&POINT, [black_box(SLUG)], point_query::map)
+                        .map_err(|e| query_failed(&e))?,
+                );
+            } else {
+                black_box(point_query::raw(conn, black_box(SLUG)).map_err(|e| query_failed(&e))?);
+            }
+        }
+        Ok(started.elapsed())
+    };
+    time(false, 256)?;
+    let count = block_size(time(false, 256)? / 256);
+    abba(rounds, count, time)
 }
 
 #[cfg(test)]
@@ -388,11 +501,11 @@ mod tests {
             let target =
                 |bench: &BenchApp, uri| Target::new(&rt, bench.app().site(), transport, uri);
             let (mut a, mut b) = (target(&off, small.uri), target(&on, small.uri));
-            let ratios = measure(&rt, &mut a, &mut b, &small, 6).expect("measures");
-            assert_eq!(ratios.len(), 6, "{transport:?}");
+            let rounds = measure(&rt, &mut a, &mut b, &small, 6).expect("measures");
+            assert_eq!(rounds.len(), 6, "{transport:?}");
             assert!(
-                ratios.iter().all(|r| r.is_finite() && *r > 0.0),
-                "{ratios:?}"
+                rounds.iter().all(|r| r.ratio.is_finite() && r.ratio > 0.0),
+                "{rounds:?}"
             );
             let (mut a, mut b) = (target(&off, missing.uri), target(&on, missing.uri));
             let error = measure(&rt, &mut a, &mut b, &missing, 6).expect_err("a 404");
@@ -408,6 +521,73 @@ mod tests {
                 "{transport:?}: {error}"
             );
         }
+    }
+
+    /// A round's on and off blocks are those the ABBA order says, whichever runs
+    /// first: with "on" 10% slower by 50 ns per operation, every round says so.
+    #[test]
+    fn abba_rounds_compare_on_with_off_whichever_runs_first() {
+        let mut order = Vec::new();
+        let rounds = abba::<()>(4, 10, |on, count| {
+            order.push(on);
+            let per_op = if on { 550 } else { 500 };
+            Ok(Duration::from_nanos(per_op * count as u64))
+        })
+        .expect("timed");
+        assert_eq!(
+            order,
+            [
+                false, true, true, false, true, false, false, true, false, true, true, false, true,
+                false, false, true
+            ]
+        );
+        for round in rounds {
+            assert!((round.ratio - 1.1).abs() < 1e-9, "{round:?}");
+            assert!((round.added_ns - 50.0).abs() < 1e-6, "{round:?}");
+        }
+    }
+
+    #[test]
+    fn point_query_budgets_name_a_monitored_variant_against_raw() {
+        let pair = |n: &str, d: &str| point_query_pair("b", n, d);
+        assert_eq!(
+            pair(
+                "queries/point_query/monitored_rate_1.0",
+                "queries/point_query/raw"
+            )
+            .expect("a pair"),
+            Some(Monitoring::Sampled(1.0))
+        );
+        assert_eq!(
+            pair("requests/feed/rate_1.0", "requests/feed/off").expect("not ours"),
+            None
+        );
+        assert!(matches!(
+            pair(
+                "queries/point_query/monitored_rate_1.0",
+                "queries/point_query/monitored_off"
+            ),
+            Err(PairedError::NotAPair { .. })
+        ));
+        assert!(matches!(
+            pair(
+                "queries/point_query/monitored_rate_7",
+                "queries/point_query/raw"
+            ),
+            Err(PairedError::Unknown { .. })
+        ));
+    }
+
+    #[test]
+    fn the_point_query_is_measured_monitored_against_raw() {
+        let bench = crate::BenchApp::new(Monitoring::Off).expect("bench app");
+        let conn = point_query::in_memory_copy(bench.app().pool().path()).expect("copy");
+        let rounds = measure_point_query(&conn, Monitoring::Sampled(1.0), 6).expect("measures");
+        assert_eq!(rounds.len(), 6);
+        assert!(rounds.iter().all(|r| r.ratio.is_finite() && r.ratio > 0.0));
+        let empty = rusqlite::Connection::open_in_memory().expect("a database");
+        let error = measure_point_query(&empty, Monitoring::Off, 6).expect_err("no table");
+        assert!(matches!(error, PairedError::Query(_)), "{error}");
     }
 
     #[test]
