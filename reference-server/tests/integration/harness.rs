@@ -1,7 +1,7 @@
 //! Test support: a fresh app in a fresh temp dir, and request helpers.
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Request, StatusCode};
+use axum::http::{HeaderMap, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use reference_server::App;
 use reference_server::config::{self, EnvMap};
@@ -55,6 +55,13 @@ impl TestApp {
         let config = config::resolve(&env(&dir, extra)).expect("valid test config");
         let app = App::build(config).expect("app builds");
         Self { app, _dir: dir }
+    }
+
+    /// The response to `GET uri`, its body not read: for tests of how a body is
+    /// taken (streamed, dropped early).
+    pub async fn response(&self, uri: &str) -> Response<Body> {
+        let request = Request::get(uri).body(Body::empty()).expect("request");
+        self.app.site().oneshot(request).await.expect("infallible")
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {

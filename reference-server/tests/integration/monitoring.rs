@@ -4,7 +4,6 @@
 use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt;
-use tower::ServiceExt;
 
 use crate::harness::TestApp;
 
@@ -102,16 +101,7 @@ async fn streamed_large_asset_is_recorded_with_its_exact_size() {
 #[tokio::test]
 async fn a_body_dropped_mid_stream_is_recorded_as_aborted() {
     let t = TestApp::new(&[]);
-    let response = t
-        .app
-        .site()
-        .oneshot(
-            Request::get("/static/img/large.png")
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await
-        .expect("infallible");
+    let response = t.response("/static/img/large.png").await;
     let mut body = response.into_body();
     let first = body.frame().await.expect("a frame").expect("ok");
     assert!(first.is_data());
@@ -134,12 +124,7 @@ async fn a_body_dropped_mid_stream_is_recorded_as_aborted() {
 async fn a_body_dropped_once_its_length_is_out_is_complete() {
     for path in ["/static/css/style.css", "/static/img/large.png"] {
         let t = TestApp::new(&[]);
-        let response = t
-            .app
-            .site()
-            .oneshot(Request::get(path).body(Body::empty()).expect("req"))
-            .await
-            .expect("infallible");
+        let response = t.response(path).await;
         let length: u64 = response.headers()["content-length"]
             .to_str()
             .expect("ascii")
@@ -186,17 +171,7 @@ async fn a_small_file_from_memory_counts_every_request_exactly() {
         .header("if-none-match", etag)
         .body(Body::empty());
     assert_eq!(t.send(revalidate.expect("req")).await.status, 304);
-    let unread = t
-        .app
-        .site()
-        .oneshot(
-            Request::get("/static/css/style.css")
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await
-        .expect("infallible");
-    drop(unread);
+    drop(t.response("/static/css/style.css").await);
 
     let m = metrics(&t).await;
     let http = &m["types"]["http"];
