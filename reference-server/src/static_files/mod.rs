@@ -102,7 +102,7 @@ impl StaticFiles {
             Err(pending) => {
                 let dir = Arc::clone(&self.0);
                 Serving::Later(Box::pin(async move {
-                    serve_request(&dir, request, pending).await
+                    serve_from_disk(&dir, request, pending).await
                 }))
             }
         }
@@ -156,7 +156,10 @@ pub(crate) fn add(routes: Routes, dir: &Path, regressions: &Regressions) -> (Rou
 /// The routes' handler: the root (`/static`), and every file when the site leaves
 /// them to the router. The site counts its responses.
 async fn serve(State(dir): State<Arc<StaticDir>>, request: Request) -> Response {
-    serve_request(&dir, request, None).await
+    match serve_from_memory(&dir, &request, None) {
+        Ok(response) => response,
+        Err(pending) => serve_from_disk(&dir, request, pending).await,
+    }
 }
 
 /// The path below [`PREFIX`] of a request to either route: `/static` itself is the
@@ -191,14 +194,15 @@ fn serve_from_memory(
     }
 }
 
-/// The response to `request`, counted into `pending`'s request if there is one.
-async fn serve_request(
+/// The response to `request` from the file system, the cache having missed,
+/// counted into `pending`'s request if there is one.
+async fn serve_from_disk(
     dir: &StaticDir,
     request: Request,
     mut pending: Option<Pending>,
 ) -> Response {
     let (method, headers) = (request.method(), request.headers());
-    let response = match find(dir, method, below_prefix(request.uri().path()), headers).await {
+    let response = match open(dir, method, below_prefix(request.uri().path()), headers).await {
         Err(status) => status.into_response(),
         Ok(found) => match respond(dir, method, headers, found, &mut pending) {
             Answer::Now(response) => response,
@@ -294,17 +298,14 @@ fn cached(dir: &StaticDir, path: &str) -> Option<Found> {
     })
 }
 
-/// The file `path` (below `/static`) names: from the cache when one `stat` shows it
-/// unchanged, else opened (and kept, when read whole); `Err` for a refusal.
-async fn find(
+/// The file `path` (below `/static`) names, opened (and kept in the cache, when
+/// read whole); `Err` for a refusal. The cache was asked first ([`cached`]).
+async fn open(
     dir: &StaticDir,
     method: &Method,
     path: &str,
     headers: &HeaderMap,
 ) -> Result<Found, StatusCode> {
-    if let Some(found) = cached(dir, path) {
-        return Ok(found);
-    }
     let relative = path::relative_path(path).map_err(|refusal| match refusal {
         Refusal::Malformed => StatusCode::BAD_REQUEST,
         Refusal::NotFound => StatusCode::NOT_FOUND,
