@@ -103,8 +103,7 @@ instructions)
     count_instructions "$summary"
     status=0
     # Drift against the baseline, a budget whose bench was not counted, and a breach
-    # of any overhead budget not marked `open` in budgets.toml (the static-file ones,
-    # issue 13) fail.
+    # of any overhead budget not marked `open` in budgets.toml (none is, today) fail.
     harness bench-gate --instructions "$summary" \
         >"$REPORT_DIR/instructions.out" || status=$?
     publish instructions <"$REPORT_DIR/instructions.out"

@@ -365,7 +365,7 @@ mod tests {
             )
             .chain(budgets.absolute.iter().map(|b| &b.bench));
         for id in ids {
-            let prefix_ok = ["requests/", "recording/", "queries/"]
+            let prefix_ok = ["served_requests/", "requests/", "recording/", "queries/"]
                 .iter()
                 .any(|p| id.starts_with(p));
             assert!(prefix_ok && id.split('/').count() == 3, "bench id {id}");

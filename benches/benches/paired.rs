@@ -5,16 +5,17 @@
 //!
 //!   cargo bench -p rc-benches --bench paired [-- --advisory] [--rounds N]
 //!
-//! Every `[[ratio]]` budget between two `requests/<endpoint>/<variant>` ids is
-//! measured twice: in-process, as criterion's benches send requests, and served over
-//! HTTP/1.1 on an in-memory connection, as the served instruction benches count them
-//! (the HTTP request the budget is about, hyper's work included). The `[[ratio]]` and
-//! `[[added]]` budgets of the monitored point query against the raw one are measured
-//! from the same rounds. Prints a Markdown table (also to
-//! `target/rc-report/bench/paired.md`). Exits 1 when an interval lies wholly above its budget (unless `--advisory`); an
-//! interval that straddles a budget is reported as inconclusive and does not fail; 2
-//! when the budgets cannot be read or name a request or variant this runner does not
-//! know.
+//! Every `[[ratio]]` budget between two request benches is measured twice: served over
+//! HTTP/1.1 on an in-memory connection (`served_requests/<endpoint>/<variant>`, as the
+//! served instruction benches count them: the HTTP request, hyper's work included) and
+//! in-process (`requests/...`, the site's service called directly). The transport the
+//! budget's ids name is judged; the other row is shown beside it to locate the cost.
+//! The `[[ratio]]` and `[[added]]` budgets of the monitored point query against the raw
+//! one are measured from the same rounds. Prints a Markdown table (also to
+//! `target/rc-report/bench/paired.md`). Exits 1 when an interval lies wholly above its
+//! budget (unless `--advisory`); an interval that straddles a budget is reported as
+//! inconclusive and does not fail; 2 when the budgets cannot be read or name a request
+//! or variant this runner does not know.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -23,8 +24,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use bench_gate::load_budgets;
 use rc_benches::paired::{
-    Interval, PairedVerdict, Target, Transport, measure, measure_point_query, median_interval,
-    point_query_pair, request_pair,
+    Interval, PairedVerdict, RequestPair, Target, Transport, measure, measure_point_query,
+    median_interval, point_query_pair, request_pair,
 };
 use rc_benches::{BenchApp, Monitoring, point_query, runtime};
 
@@ -90,8 +91,8 @@ fn run() -> anyhow::Result<bool> {
     let mut queries: Vec<(Monitoring, QueryBudget)> = Vec::new();
     for budget in &budgets.ratio {
         let name = budget.display_name();
-        if let Some((endpoint, monitoring)) = request_pair(budget)? {
-            pairs.push((budget, endpoint, monitoring));
+        if let Some(pair) = request_pair(budget)? {
+            pairs.push((budget, pair));
         } else if let Some(monitoring) =
             point_query_pair(&name, &budget.numerator, &budget.denominator)?
         {
@@ -116,7 +117,12 @@ fn run() -> anyhow::Result<bool> {
     let mut report = Report::new(rounds);
     // One app per variant, shared by its budgets (building one seeds a database).
     let mut apps: Vec<(Monitoring, BenchApp)> = Vec::new();
-    for (budget, endpoint, monitoring) in pairs {
+    for (budget, pair) in pairs {
+        let RequestPair {
+            endpoint,
+            monitoring,
+            judged,
+        } = pair;
         let index = match apps.iter().position(|(built, _)| *built == monitoring) {
             Some(index) => index,
             None => {
@@ -130,12 +136,21 @@ fn run() -> anyhow::Result<bool> {
             let mut on_target = Target::new(&rt, on.app().site(), transport, endpoint.uri);
             let measured = measure(&rt, &mut off_target, &mut on_target, &endpoint, rounds)?;
             let ratios: Vec<f64> = measured.iter().map(|round| round.ratio).collect();
-            report.ratio(
-                &budget.display_name(),
-                transport.label(),
-                &ratios,
-                budget.max,
-            )?;
+            if transport == judged {
+                report.ratio(
+                    &budget.display_name(),
+                    transport.label(),
+                    &ratios,
+                    budget.max,
+                )?;
+            } else {
+                report.diagnostic(
+                    &budget.display_name(),
+                    transport.label(),
+                    &ratios,
+                    budget.max,
+                )?;
+            }
         }
     }
     // The point query: one measurement per variant, for its ratio and added budgets.
@@ -240,6 +255,22 @@ impl Report {
             interval.low,
             interval.high,
             verdict.label(interval.median <= max)
+        )?;
+        Ok(())
+    }
+
+    /// A row measured on the transport the budget does not name: where the cost lies,
+    /// never a verdict.
+    fn diagnostic(&mut self, name: &str, on: &str, ratios: &[f64], max: f64) -> anyhow::Result<()> {
+        let interval = median_interval(ratios).context("at least 6 rounds")?;
+        writeln!(
+            self.text,
+            "| {name} | {on} | {} | {:.3}× | {:.3}× – {:.3}× | ({max:.3}×) | not judged: \
+             locates the cost |",
+            ratios.len(),
+            interval.median,
+            interval.low,
+            interval.high,
         )?;
         Ok(())
     }

@@ -122,8 +122,9 @@ impl BenchApp {
 }
 
 /// An endpoint the request benches measure: its name in bench ids
-/// (`requests/<name>/<variant>`), its path, and the smallest body it must answer with
-/// (so a 404 or an empty body can never pass for a fast response).
+/// (`served_requests/<name>/<variant>`, and `requests/...` in-process), its path, and
+/// the smallest body it must answer with (so a 404 or an empty body can never pass for
+/// a fast response).
 #[derive(Debug, Clone, Copy)]
 pub struct Endpoint {
     /// The bench id's middle segment.

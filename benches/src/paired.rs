@@ -109,7 +109,8 @@ impl PairedVerdict {
 pub enum PairedError {
     /// A request budget that does not compare a variant with `off` of one endpoint.
     #[error(
-        "{budget}: expected requests/<endpoint>/<variant> over requests/<endpoint>/off, \
+        "{budget}: expected served_requests/<endpoint>/<variant> over \
+         served_requests/<endpoint>/off (or requests/... for in-process), \
          found {numerator} over {denominator}"
     )]
     NotAPair {
@@ -157,23 +158,41 @@ pub enum PairedError {
     },
 }
 
-/// The endpoint and the variant `budget` compares with `off`, when it is a budget
-/// between two request benches (`requests/<endpoint>/<variant>`); `None` for other
-/// budgets (queries), which criterion's run covers.
-pub fn request_pair(budget: &RatioBudget) -> Result<Option<(Endpoint, Monitoring)>, PairedError> {
-    let (Some(numerator), Some(denominator)) = (
-        budget.numerator.strip_prefix("requests/"),
-        budget.denominator.strip_prefix("requests/"),
-    ) else {
-        return Ok(None);
-    };
+/// A request budget as this runner measures it: which endpoint, which variant against
+/// `off`, and on which transport the budget is judged.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestPair {
+    /// The endpoint requested.
+    pub endpoint: Endpoint,
+    /// The variant compared with `off`.
+    pub monitoring: Monitoring,
+    /// The transport the budget's ids name; the other one is measured beside it, to
+    /// locate the cost, and never judged.
+    pub judged: Transport,
+}
+
+/// The request pair `budget` compares, when it is a budget between two request benches
+/// of one transport (`served_requests/<endpoint>/<variant>` over `.../off`, or
+/// `requests/...` for in-process); `None` for other budgets (queries).
+pub fn request_pair(budget: &RatioBudget) -> Result<Option<RequestPair>, PairedError> {
     let not_a_pair = || PairedError::NotAPair {
         budget: budget.display_name(),
         numerator: budget.numerator.clone(),
         denominator: budget.denominator.clone(),
     };
+    let (numerator, denominator) = match (
+        Transport::of_id(&budget.numerator),
+        Transport::of_id(&budget.denominator),
+    ) {
+        (None, None) => return Ok(None),
+        (Some(numerator), Some(denominator)) if numerator.0 == denominator.0 => {
+            (numerator, denominator)
+        }
+        _ => return Err(not_a_pair()),
+    };
+    let judged = numerator.0;
     let (Some((endpoint, variant)), Some((base, "off"))) =
-        (numerator.split_once('/'), denominator.split_once('/'))
+        (numerator.1.split_once('/'), denominator.1.split_once('/'))
     else {
         return Err(not_a_pair());
     };
@@ -183,7 +202,11 @@ pub fn request_pair(budget: &RatioBudget) -> Result<Option<(Endpoint, Monitoring
     let found = ENDPOINTS.iter().find(|known| known.name == endpoint);
     let monitoring = MONITORING.iter().find(|m| m.id() == variant);
     match (found, monitoring) {
-        (Some(found), Some(monitoring)) => Ok(Some((*found, *monitoring))),
+        (Some(found), Some(monitoring)) => Ok(Some(RequestPair {
+            endpoint: *found,
+            monitoring: *monitoring,
+            judged,
+        })),
         _ => Err(PairedError::Unknown {
             budget: budget.display_name(),
             id: budget.numerator.clone(),
@@ -241,6 +264,21 @@ pub enum Transport {
 impl Transport {
     /// Both, in the order reports show them.
     pub const ALL: [Transport; 2] = [Transport::InProcess, Transport::Served];
+
+    /// How bench ids of this transport begin: criterion's groups and the budgets.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Transport::InProcess => "requests/",
+            Transport::Served => "served_requests/",
+        }
+    }
+
+    /// The transport a request bench id names, and the rest of the id.
+    pub fn of_id(id: &str) -> Option<(Transport, &str)> {
+        Transport::ALL
+            .into_iter()
+            .find_map(|transport| Some((transport, id.strip_prefix(transport.prefix())?)))
+    }
 
     /// As reports name it.
     pub fn label(self) -> &'static str {
@@ -453,14 +491,25 @@ mod tests {
 
     #[test]
     fn request_budgets_name_an_endpoint_and_a_variant_against_off() {
-        let (endpoint, monitoring) = request_pair(&budget(
-            "requests/note_page/rate_1.0",
-            "requests/note_page/off",
+        let pair = request_pair(&budget(
+            "served_requests/note_page/rate_1.0",
+            "served_requests/note_page/off",
         ))
         .expect("a request pair")
         .expect("measured here");
-        assert_eq!(endpoint.uri, "/notes/hello-world");
-        assert_eq!(monitoring, Monitoring::Sampled(1.0));
+        assert_eq!(pair.endpoint.uri, "/notes/hello-world");
+        assert_eq!(pair.monitoring, Monitoring::Sampled(1.0));
+        assert_eq!(pair.judged, Transport::Served);
+        let in_process = request_pair(&budget("requests/feed/rate_0.0", "requests/feed/off"))
+            .expect("a request pair")
+            .expect("measured here");
+        assert_eq!(in_process.judged, Transport::InProcess);
+        assert_eq!(in_process.monitoring, Monitoring::Sampled(0.0));
+        let across = budget("served_requests/feed/rate_1.0", "requests/feed/off");
+        assert!(
+            matches!(request_pair(&across), Err(PairedError::NotAPair { .. })),
+            "one transport over the other is no overhead"
+        );
         let query = budget(
             "queries/point_query/monitored_rate_1.0",
             "queries/point_query/raw",
