@@ -136,21 +136,18 @@ fn run() -> anyhow::Result<bool> {
             let mut on_target = Target::new(&rt, on.app().site(), transport, endpoint.uri);
             let measured = measure(&rt, &mut off_target, &mut on_target, &endpoint, rounds)?;
             let ratios: Vec<f64> = measured.iter().map(|round| round.ratio).collect();
-            if transport == judged {
-                report.ratio(
-                    &budget.display_name(),
-                    transport.label(),
-                    &ratios,
-                    budget.max,
-                )?;
+            let row = if transport == judged {
+                Report::ratio
             } else {
-                report.diagnostic(
-                    &budget.display_name(),
-                    transport.label(),
-                    &ratios,
-                    budget.max,
-                )?;
-            }
+                Report::diagnostic
+            };
+            row(
+                &mut report,
+                &budget.display_name(),
+                transport.label(),
+                &ratios,
+                budget.max,
+            )?;
         }
     }
     // The point query: one measurement per variant, for its ratio and added budgets.
